@@ -1,0 +1,57 @@
+package prosodytest
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStartRegisterRestart(t *testing.T) {
+	s := Start(t, Options{})
+	if err := s.Register("alice", "secret"); err != nil {
+		t.Fatal(err)
+	}
+	greet := func() string {
+		conn, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = conn.Write([]byte(`<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`))
+		buf := make([]byte, 4096)
+		var got strings.Builder
+		for !strings.Contains(got.String(), "</stream:features>") {
+			n, err := conn.Read(buf)
+			if err != nil {
+				t.Fatalf("read features: %v (got %q)", err, got.String())
+			}
+			got.Write(buf[:n])
+		}
+		return got.String()
+	}
+	if f := greet(); !strings.Contains(f, "starttls") {
+		t.Fatalf("features lack starttls: %s", f)
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if f := greet(); !strings.Contains(f, "starttls") {
+		t.Fatalf("after restart, features lack starttls: %s", f)
+	}
+
+	// Direct TLS with the generated certificate verifies against CACertPEM.
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(s.CACertPEM()) {
+		t.Fatal("CACertPEM holds no certificate")
+	}
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.DirectTLSAddr(),
+		&tls.Config{RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatalf("direct TLS: %v", err)
+	}
+	conn.Close()
+}
