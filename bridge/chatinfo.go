@@ -1,0 +1,185 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+
+	"go.mau.fi/util/ptr"
+	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/database"
+	"maunium.net/go/mautrix/event"
+	"mellium.im/xmpp/jid"
+
+	"github.com/offrecord/offrecord/config"
+)
+
+var (
+	_ bridgev2.IdentifierResolvingNetworkAPI = (*Client)(nil)
+	_ bridgev2.ContactListingNetworkAPI      = (*Client)(nil)
+)
+
+// GetChatInfo describes a DM portal: the user and one contact.
+func (c *Client) GetChatInfo(ctx context.Context, portal *bridgev2.Portal) (*bridgev2.ChatInfo, error) {
+	contact, err := parsePortalID(portal.ID)
+	if err != nil {
+		return nil, err
+	}
+	return c.dmInfo(contact), nil
+}
+
+func (c *Client) dmInfo(contact jid.JID) *bridgev2.ChatInfo {
+	other := makeUserID(contact)
+	return &bridgev2.ChatInfo{
+		Type: ptr.Ptr(database.RoomTypeDM),
+		Members: &bridgev2.ChatMemberList{
+			IsFull:      true,
+			OtherUserID: other,
+			MemberMap: bridgev2.ChatMemberMap{
+				makeUserID(c.self): {EventSender: c.sender(c.self, true), Membership: event.MembershipJoin},
+				other:              {EventSender: makeEventSender(contact), Membership: event.MembershipJoin},
+			},
+		},
+	}
+}
+
+// GetUserInfo names a contact from the roster.
+func (c *Client) GetUserInfo(ctx context.Context, ghost *bridgev2.Ghost) (*bridgev2.UserInfo, error) {
+	contact, err := parseUserID(ghost.ID)
+	if err != nil {
+		return nil, err
+	}
+	return c.userInfo(contact, c.rosterName(contact)), nil
+}
+
+func (c *Client) userInfo(contact jid.JID, rosterName string) *bridgev2.UserInfo {
+	name := c.conn.Config.FormatDisplayname(config.DisplaynameParams{
+		Name:  rosterName,
+		JID:   contact.String(),
+		Local: contact.Localpart(),
+	})
+	return &bridgev2.UserInfo{
+		Identifiers: []string{"xmpp:" + contact.String()},
+		Name:        &name,
+		IsBot:       ptr.Ptr(false),
+		ExtraUpdates: func(ctx context.Context, g *bridgev2.Ghost) bool {
+			meta := g.Metadata.(*GhostMetadata)
+			if meta.RosterName == rosterName {
+				return false
+			}
+			meta.RosterName = rosterName
+			return true
+		},
+	}
+}
+
+// rosterName is the contact's name in the user's roster, if any.
+func (c *Client) rosterName(contact jid.JID) string {
+	xc := c.xmpp()
+	if xc == nil {
+		return ""
+	}
+	for _, item := range xc.Roster() {
+		if item.JID.Bare().Equal(contact) {
+			return item.Name
+		}
+	}
+	return ""
+}
+
+// GetCapabilities lists what the bridge can carry in a DM portal.
+func (c *Client) GetCapabilities(ctx context.Context, portal *bridgev2.Portal) *event.RoomFeatures {
+	fileFeatures := &event.FileFeatures{
+		MimeTypes: map[string]event.CapabilitySupportLevel{"*/*": event.CapLevelFullySupported},
+		Caption:   event.CapLevelPartialSupport,
+		MaxSize:   c.maxFileSize(),
+	}
+	return &event.RoomFeatures{
+		ID: "org.offrecord.xmpp.capabilities.2026_11_21",
+		File: event.FileFeatureMap{
+			event.MsgImage: fileFeatures,
+			event.MsgFile:  fileFeatures,
+			event.MsgVideo: fileFeatures,
+			event.MsgAudio: fileFeatures,
+		},
+		LocationMessage:     event.CapLevelPartialSupport,
+		Edit:                event.CapLevelFullySupported,
+		Reply:               event.CapLevelDropped,
+		Reaction:            event.CapLevelRejected,
+		Delete:              event.CapLevelRejected,
+		ReadReceipts:        true,
+		TypingNotifications: true,
+	}
+}
+
+// ResolveIdentifier validates a JID and, for start-chat, adds the contact to
+// the roster (asking for presence subscription) and returns the DM portal.
+func (c *Client) ResolveIdentifier(ctx context.Context, identifier string, createChat bool) (*bridgev2.ResolveIdentifierResponse, error) {
+	contact, err := parseBareJID(identifier)
+	if err != nil {
+		return nil, bridgev2.WrapRespErrManual(errNotBareJID, "M_INVALID_PARAM", 400)
+	}
+	if contact.Equal(c.self) {
+		return nil, bridgev2.WrapRespErrManual(fmt.Errorf("you cannot start a chat with your own address"), "M_INVALID_PARAM", 400)
+	}
+	ghost, err := c.conn.Bridge.GetGhostByID(ctx, makeUserID(contact))
+	if err != nil {
+		return nil, fmt.Errorf("getting the ghost: %w", err)
+	}
+	resp := &bridgev2.ResolveIdentifierResponse{
+		Ghost:    ghost,
+		UserID:   makeUserID(contact),
+		UserInfo: c.userInfo(contact, c.rosterName(contact)),
+	}
+	if createChat {
+		if xc := c.xmpp(); xc != nil && c.rosterName(contact) == "" && !c.inRoster(contact) {
+			if err := xc.AddContact(ctx, contact, ""); err != nil {
+				return nil, fmt.Errorf("adding %s to your contacts: %s", contact, userMessage(err))
+			}
+		}
+		resp.Chat = &bridgev2.CreateChatResponse{
+			PortalKey:  makePortalKey(c.login.ID, contact),
+			PortalInfo: c.dmInfo(contact),
+		}
+	}
+	return resp, nil
+}
+
+// inRoster reports whether the contact is in the roster at all.
+func (c *Client) inRoster(contact jid.JID) bool {
+	xc := c.xmpp()
+	if xc == nil {
+		return false
+	}
+	for _, item := range xc.Roster() {
+		if item.JID.Bare().Equal(contact) {
+			return true
+		}
+	}
+	return false
+}
+
+// GetContactList lists the roster.
+func (c *Client) GetContactList(ctx context.Context) ([]*bridgev2.ResolveIdentifierResponse, error) {
+	xc := c.xmpp()
+	if xc == nil {
+		return nil, errNotConnected
+	}
+	var out []*bridgev2.ResolveIdentifierResponse
+	for _, item := range xc.Roster() {
+		contact := item.JID.Bare()
+		if contact.Localpart() == "" {
+			continue
+		}
+		ghost, err := c.conn.Bridge.GetGhostByID(ctx, makeUserID(contact))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &bridgev2.ResolveIdentifierResponse{
+			Ghost:    ghost,
+			UserID:   makeUserID(contact),
+			UserInfo: c.userInfo(contact, item.Name),
+			Chat:     &bridgev2.CreateChatResponse{PortalKey: makePortalKey(c.login.ID, contact)},
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,147 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/database"
+	"maunium.net/go/mautrix/event"
+	"mellium.im/xmpp/jid"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+)
+
+var (
+	_ bridgev2.EditHandlingNetworkAPI        = (*Client)(nil)
+	_ bridgev2.TypingHandlingNetworkAPI      = (*Client)(nil)
+	_ bridgev2.ReadReceiptHandlingNetworkAPI = (*Client)(nil)
+)
+
+// errNotConnected is shown when a Matrix event cannot go out because the bridge closed the session.
+var errNotConnected = bridgev2.WrapErrorInStatus(errors.New("you are not connected to XMPP; log in again")).
+	WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
+
+// portalContact returns the contact of a DM portal.
+func portalContact(portal *bridgev2.Portal) (jid.JID, error) {
+	contact, err := parsePortalID(portal.ID)
+	if err != nil {
+		return jid.JID{}, bridgev2.WrapErrorInStatus(fmt.Errorf("this room is not an XMPP chat")).WithIsCertain(true).WithErrorAsMessage()
+	}
+	return contact, nil
+}
+
+// HandleMatrixMessage sends a Matrix message to the contact.
+func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMessage) (*bridgev2.MatrixMessageResponse, error) {
+	contact, err := portalContact(msg.Portal)
+	if err != nil {
+		return nil, err
+	}
+	xc := c.xmpp()
+	if xc == nil {
+		return nil, errNotConnected
+	}
+	out := xmppad.Outgoing{To: contact, RequestReceipt: true, Markable: true, ChatState: xmppad.ChatActive}
+	content := msg.Content
+	switch content.MsgType {
+	case event.MsgText, event.MsgNotice:
+		out.Body = content.Body
+	case event.MsgEmote:
+		out.Body = "/me " + content.Body
+	case event.MsgImage, event.MsgFile, event.MsgVideo, event.MsgAudio:
+		link, err := c.uploadMatrixMedia(ctx, xc, content)
+		if err != nil {
+			return nil, bridgev2.WrapErrorInStatus(fmt.Errorf("the file could not be sent: %w", err)).WithSendNotice(true).WithErrorAsMessage()
+		}
+		out.Body = link
+		out.OOB = &xmppad.OOB{URL: link}
+		if caption := content.GetCaption(); caption != "" {
+			out.OOB.Desc = caption
+		}
+	case event.MsgLocation:
+		out.Body = content.Body + " " + content.GeoURI
+	default:
+		return nil, bridgev2.ErrUnsupportedMessageType
+	}
+	id, err := c.send(ctx, xc, contact, out)
+	if err != nil {
+		return nil, bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()
+	}
+	return &bridgev2.MatrixMessageResponse{DB: &database.Message{
+		ID:        makeMessageID(c.self, id),
+		SenderID:  makeUserID(c.self),
+		Timestamp: time.Now(),
+	}}, nil
+}
+
+// send is the per-chat hook for outgoing bodies: every Matrix message to a
+// contact leaves through here. The OTR layer plugs in here.
+func (c *Client) send(ctx context.Context, xc *xmppad.Client, contact jid.JID, out xmppad.Outgoing) (string, error) {
+	out.Body = escapeOTR(out.Body)
+	if out.OOB != nil {
+		out.OOB.Desc = escapeOTR(out.OOB.Desc)
+	}
+	return xc.Send(ctx, out)
+}
+
+// HandleMatrixEdit sends a Matrix edit as a XEP-0308 correction.
+func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit) error {
+	contact, err := portalContact(msg.Portal)
+	if err != nil {
+		return err
+	}
+	xc := c.xmpp()
+	if xc == nil {
+		return errNotConnected
+	}
+	_, stanzaID := parseMessageID(msg.EditTarget.ID)
+	body := strings.TrimPrefix(msg.Content.Body, "* ")
+	if msg.Content.MsgType == event.MsgEmote {
+		body = "/me " + body
+	}
+	_, err = c.send(ctx, xc, contact, xmppad.Outgoing{To: contact, Body: body, Replace: stanzaID, RequestReceipt: true})
+	if err != nil {
+		return bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()
+	}
+	return nil
+}
+
+// HandleMatrixTyping sends XEP-0085 composing / paused.
+func (c *Client) HandleMatrixTyping(ctx context.Context, msg *bridgev2.MatrixTyping) error {
+	contact, err := portalContact(msg.Portal)
+	if err != nil {
+		return err
+	}
+	xc := c.xmpp()
+	if xc == nil {
+		return nil
+	}
+	state := xmppad.ChatPaused
+	if msg.IsTyping {
+		state = xmppad.ChatComposing
+	}
+	return xc.SendChatState(ctx, contact, state)
+}
+
+// HandleMatrixReadReceipt sends a XEP-0333 displayed marker for the last
+// markable message the contact sent.
+func (c *Client) HandleMatrixReadReceipt(ctx context.Context, msg *bridgev2.MatrixReadReceipt) error {
+	contact, err := portalContact(msg.Portal)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	id, ok := c.markable[contact.String()]
+	if ok {
+		delete(c.markable, contact.String())
+	}
+	c.mu.Unlock()
+	xc := c.xmpp()
+	if !ok || xc == nil {
+		return nil
+	}
+	return xc.SendDisplayed(ctx, contact, id)
+}

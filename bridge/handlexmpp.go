@@ -1,0 +1,258 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.mau.fi/util/random"
+	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/database"
+	"maunium.net/go/mautrix/bridgev2/networkid"
+	"maunium.net/go/mautrix/bridgev2/simplevent"
+	"maunium.net/go/mautrix/event"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+)
+
+// chatPeer returns the contact a message belongs to and whether the account
+// itself sent it (a XEP-0280 sent carbon).
+func (c *Client) chatPeer(from, to jid.JID, carbon xmppad.Carbon) (contact jid.JID, fromMe bool) {
+	if carbon == xmppad.CarbonSent {
+		return to.Bare(), true
+	}
+	return from.Bare(), false
+}
+
+// sender describes who sent an event in a DM portal.
+func (c *Client) sender(contact jid.JID, fromMe bool) bridgev2.EventSender {
+	if fromMe {
+		// Without double puppeting bridgev2 falls back to a ghost of the account itself.
+		return bridgev2.EventSender{IsFromMe: true, SenderLogin: c.login.ID, Sender: makeUserID(c.self)}
+	}
+	return makeEventSender(contact)
+}
+
+// HandleMessage bridges an XMPP message (or a carbon of one) into its DM portal.
+func (c *Client) HandleMessage(m *xmppad.Message) {
+	switch m.Type {
+	case stanza.GroupChatMessage, stanza.HeadlineMessage:
+		return // group chats and headlines are not bridged
+	case stanza.ErrorMessage:
+		c.handleMessageError(m)
+		return
+	}
+	contact, fromMe := c.chatPeer(m.From, m.To, m.Carbon)
+	if contact.Equal(c.self) || contact.Localpart() == "" {
+		return // messages to ourselves or from servers are not chats
+	}
+	in, ok := c.receive(contact, m)
+	if !ok {
+		return
+	}
+	stanzaID := m.ID
+	if stanzaID == "" {
+		stanzaID = "offrecord-" + random.String(16)
+	}
+	senderJID := contact
+	if fromMe {
+		senderJID = c.self
+	}
+	ts := m.Delay
+	if ts.IsZero() {
+		ts = time.Now()
+	}
+	meta := simplevent.EventMeta{
+		Type:      bridgev2.RemoteEventMessage,
+		PortalKey: makePortalKey(c.login.ID, contact),
+		LogContext: func(lc zerolog.Context) zerolog.Context {
+			return lc.Str("contact", contact.String()).Str("stanza_id", stanzaID).Bool("from_me", fromMe)
+		},
+		Sender:       c.sender(contact, fromMe),
+		CreatePortal: true,
+		Timestamp:    ts,
+	}
+	if !fromMe && m.Carbon == xmppad.CarbonNone {
+		meta.PostHandleFunc = c.afterIncoming(m.From, contact, stanzaID, m.ReceiptRequested && m.ID != "", m.Markable && m.ID != "")
+	}
+	evt := &simplevent.Message[*incoming]{
+		EventMeta:          meta,
+		Data:               in,
+		ID:                 makeMessageID(senderJID, stanzaID),
+		ConvertMessageFunc: c.convertIncoming,
+	}
+	if m.Replace != "" {
+		evt.Type = bridgev2.RemoteEventEdit
+		evt.TargetMessage = makeMessageID(senderJID, m.Replace)
+		evt.ConvertEditFunc = c.convertIncomingEdit
+	}
+	c.login.QueueRemoteEvent(evt)
+}
+
+// incoming is a received message body after the per-chat layer.
+type incoming struct {
+	Body string
+	OOB  []xmppad.OOB
+}
+
+// receive is the per-chat hook for incoming bodies: it decides what of an
+// XMPP message reaches Matrix. The OTR layer plugs in here.
+func (c *Client) receive(contact jid.JID, m *xmppad.Message) (*incoming, bool) {
+	if m.Body == "" && len(m.OOB) == 0 {
+		return nil, false
+	}
+	return &incoming{Body: m.Body, OOB: m.OOB}, true
+}
+
+// afterIncoming answers XEP-0184 receipt requests once the message is in
+// Matrix, and remembers XEP-0333 markable messages for read receipts.
+func (c *Client) afterIncoming(from, contact jid.JID, stanzaID string, receipt, markable bool) func(context.Context, *bridgev2.Portal) {
+	return func(ctx context.Context, portal *bridgev2.Portal) {
+		if markable {
+			c.mu.Lock()
+			c.markable[contact.String()] = stanzaID
+			c.mu.Unlock()
+		}
+		if !receipt {
+			return
+		}
+		if xc := c.xmpp(); xc != nil {
+			if err := xc.SendReceipt(ctx, from, stanzaID); err != nil {
+				zerolog.Ctx(ctx).Debug().Err(err).Msg("Could not send delivery receipt")
+			}
+		}
+	}
+}
+
+// convertIncoming turns an incoming body (and attachments) into Matrix message parts.
+func (c *Client) convertIncoming(ctx context.Context, portal *bridgev2.Portal, intent bridgev2.MatrixAPI, in *incoming) (*bridgev2.ConvertedMessage, error) {
+	var parts []*bridgev2.ConvertedMessagePart
+	body := in.Body
+	for i, oob := range in.OOB {
+		part, err := c.reuploadAttachment(ctx, portal, intent, oob)
+		if err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("Could not bridge an attachment; sending its link instead")
+			continue
+		}
+		part.ID = networkid.PartID(fmt.Sprintf("file%d", i))
+		parts = append(parts, part)
+		// The usual XEP-0066 fallback body is the URL itself: drop it once the file is bridged.
+		body = strings.TrimSpace(strings.Replace(body, oob.URL, "", 1))
+	}
+	if body != "" || len(parts) == 0 {
+		parts = append([]*bridgev2.ConvertedMessagePart{{Type: event.EventMessage, Content: textContent(body)}}, parts...)
+	}
+	return &bridgev2.ConvertedMessage{Parts: parts}, nil
+}
+
+// convertIncomingEdit turns a XEP-0308 correction into a Matrix edit of the first part.
+func (c *Client) convertIncomingEdit(ctx context.Context, portal *bridgev2.Portal, intent bridgev2.MatrixAPI, existing []*database.Message, in *incoming) (*bridgev2.ConvertedEdit, error) {
+	if len(existing) == 0 {
+		return nil, fmt.Errorf("no message to edit")
+	}
+	return &bridgev2.ConvertedEdit{ModifiedParts: []*bridgev2.ConvertedEditPart{{
+		Part:    existing[0],
+		Type:    event.EventMessage,
+		Content: textContent(in.Body),
+	}}}, nil
+}
+
+// textContent converts an XMPP body to Matrix text, mapping "/me " to an emote.
+func textContent(body string) *event.MessageEventContent {
+	if rest, ok := strings.CutPrefix(body, "/me "); ok {
+		return &event.MessageEventContent{MsgType: event.MsgEmote, Body: rest}
+	}
+	return &event.MessageEventContent{MsgType: event.MsgText, Body: body}
+}
+
+// HandleChatState maps XEP-0085 chat states to Matrix typing notifications.
+func (c *Client) HandleChatState(from jid.JID, s xmppad.ChatState, carbon xmppad.Carbon) {
+	if carbon != xmppad.CarbonNone {
+		return // our own other clients typing is not shown
+	}
+	contact := from.Bare()
+	timeout := time.Duration(0)
+	if s == xmppad.ChatComposing {
+		timeout = typingTimeout
+	}
+	c.login.QueueRemoteEvent(&simplevent.Typing{
+		EventMeta: simplevent.EventMeta{
+			Type:      bridgev2.RemoteEventTyping,
+			PortalKey: makePortalKey(c.login.ID, contact),
+			Sender:    makeEventSender(contact),
+		},
+		Timeout: timeout,
+		Type:    bridgev2.TypingTypeText,
+	})
+}
+
+// HandleReceipt maps a XEP-0184 receipt to a Matrix delivery receipt.
+func (c *Client) HandleReceipt(from jid.JID, id string) {
+	contact := from.Bare()
+	target := makeMessageID(c.self, id)
+	c.login.QueueRemoteEvent(&simplevent.Receipt{
+		EventMeta: simplevent.EventMeta{
+			Type:      bridgev2.RemoteEventDeliveryReceipt,
+			PortalKey: makePortalKey(c.login.ID, contact),
+			Sender:    makeEventSender(contact),
+		},
+		LastTarget: target,
+		Targets:    []networkid.MessageID{target},
+	})
+}
+
+// HandleDisplayed maps a XEP-0333 displayed marker to a Matrix read receipt.
+// A carbon of our own marker means the user read the chat on another client.
+func (c *Client) HandleDisplayed(from jid.JID, id string, carbon xmppad.Carbon) {
+	contact := from.Bare()
+	sender := makeEventSender(contact)
+	target := makeMessageID(c.self, id)
+	if carbon == xmppad.CarbonSent {
+		// from is the contact the marker was sent to; it marks their message.
+		sender = c.sender(contact, true)
+		target = makeMessageID(contact, id)
+	}
+	c.login.QueueRemoteEvent(&simplevent.Receipt{
+		EventMeta: simplevent.EventMeta{
+			Type:      bridgev2.RemoteEventReadReceipt,
+			PortalKey: makePortalKey(c.login.ID, contact),
+			Sender:    sender,
+		},
+		LastTarget: target,
+	})
+}
+
+// handleMessageError tells the user that a message of theirs bounced.
+func (c *Client) handleMessageError(m *xmppad.Message) {
+	contact := m.From.Bare()
+	reason := "the server returned an error"
+	if m.Error != nil {
+		reason = strings.ReplaceAll(string(m.Error.Condition), "-", " ")
+		for _, t := range m.Error.Text {
+			if t != "" {
+				reason = t
+				break
+			}
+		}
+	}
+	text := fmt.Sprintf("⚠️ Your message could not be delivered to %s: %s", contact, reason)
+	c.login.QueueRemoteEvent(&simplevent.Message[string]{
+		EventMeta: simplevent.EventMeta{
+			Type:      bridgev2.RemoteEventMessage,
+			PortalKey: makePortalKey(c.login.ID, contact),
+			Sender:    makeEventSender(contact),
+		},
+		Data: text,
+		ID:   makeMessageID(contact, "error-"+m.ID+"-"+random.String(8)),
+		ConvertMessageFunc: func(ctx context.Context, portal *bridgev2.Portal, intent bridgev2.MatrixAPI, text string) (*bridgev2.ConvertedMessage, error) {
+			return &bridgev2.ConvertedMessage{Parts: []*bridgev2.ConvertedMessagePart{{
+				Type:    event.EventMessage,
+				Content: &event.MessageEventContent{MsgType: event.MsgNotice, Body: text},
+			}}}, nil
+		},
+	})
+}

@@ -1,0 +1,29 @@
+// Command offrecord is a Matrix-XMPP puppeting bridge that runs
+// Off-the-Record (OTR) messaging at the bridge edge.
+package main
+
+import (
+	"maunium.net/go/mautrix/bridgev2/matrix/mxmain"
+
+	"github.com/offrecord/offrecord/bridge"
+)
+
+// Information to find out exactly which commit the bridge was built from.
+// These are filled at build time with the -X linker flag.
+var (
+	Tag       = "unknown"
+	Commit    = "unknown"
+	BuildTime = "unknown"
+)
+
+func main() {
+	m := mxmain.BridgeMain{
+		Name:        "offrecord",
+		Description: "A Matrix-XMPP puppeting bridge with Off-the-Record messaging at the bridge edge.",
+		URL:         "https://github.com/offrecord/offrecord",
+		Version:     "0.1.0",
+		Connector:   &bridge.Connector{},
+	}
+	m.InitVersion(Tag, Commit, BuildTime)
+	m.Run()
+}
