@@ -3,9 +3,13 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"maunium.net/go/mautrix/bridgev2/matrix/mxmain"
 
 	"github.com/offrecord/offrecord/bridge"
+	"github.com/offrecord/offrecord/config"
 )
 
 // Information to find out exactly which commit the bridge was built from.
@@ -23,6 +27,14 @@ func main() {
 		URL:         "https://github.com/offrecord/offrecord",
 		Version:     "0.1.0",
 		Connector:   &bridge.Connector{},
+	}
+	// -e is answered here so that the example defaults to SQLite.
+	if path, ok := config.ExampleRequest(os.Args[1:]); ok {
+		if err := config.WriteExample(path, m.Connector.GetName()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	m.InitVersion(Tag, Commit, BuildTime)
 	m.Run()
