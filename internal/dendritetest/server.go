@@ -1,0 +1,318 @@
+// Package dendritetest runs a real Dendrite homeserver on 127.0.0.1 for
+// offrecord's tests and demo, and offers a small Matrix client toolkit (User)
+// built on maunium.net/go/mautrix to drive it.
+//
+// The Dendrite binaries come from .cache/bin (built by `make deps` from the
+// pinned tools/dendrite module). The server runs without federation, with
+// SQLite files and an in-memory JetStream in its own folder, server name
+// "localhost"; users are registered through the Synapse-style shared-secret
+// admin endpoint.
+//
+// Concurrency: Server methods are safe for concurrent use, except that
+// Restart and Close must not run concurrently with each other. User methods
+// are safe for concurrent use; the embedded *mautrix.Client is as safe as
+// mautrix makes it.
+package dendritetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/id"
+	"maunium.net/go/mautrix/synapseadmin"
+)
+
+// ServerName is the Matrix server name of every test server.
+const ServerName = "localhost"
+
+// Timeouts for starting and stopping the homeserver process.
+const (
+	startTimeout = 60 * time.Second
+	stopTimeout  = 10 * time.Second
+)
+
+// Options configure a Server.
+type Options struct {
+	// AppserviceRegistrations are paths of appservice registration YAML files.
+	// Dendrite reads them when it starts (and on Restart).
+	AppserviceRegistrations []string
+	// Port is the HTTP port on 127.0.0.1; 0 picks a free one.
+	Port int
+	// BinDir holds dendrite, generate-config and generate-keys. Empty means
+	// the .cache/bin folder of the enclosing Go module.
+	BinDir string
+}
+
+// Server is a running Dendrite homeserver.
+type Server struct {
+	dir    string // data folder holding config, key, databases and logs
+	binDir string
+	port   int
+	secret string // registration shared secret
+
+	mu   sync.Mutex // guards cmd and done
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+// Start runs a Dendrite in a temporary folder for the duration of the test;
+// it is stopped by t.Cleanup. Start fails the test if Dendrite cannot start.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := StartDir(t.TempDir(), opts)
+	if err != nil {
+		t.Fatalf("dendritetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("dendritetest: stopping Dendrite: %v", err)
+		}
+	})
+	return s
+}
+
+// StartDir runs a Dendrite whose configuration, databases and logs live in
+// dir (created if missing). Call Close to stop it; the folder is left in place.
+func StartDir(dir string, opts Options) (*Server, error) {
+	binDir, err := findBinDir(opts.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	regs := make([]string, len(opts.AppserviceRegistrations))
+	for i, r := range opts.AppserviceRegistrations {
+		if regs[i], err = filepath.Abs(r); err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(regs[i]); err != nil {
+			return nil, fmt.Errorf("appservice registration: %w", err)
+		}
+	}
+	s := &Server{dir: dir, binDir: binDir, secret: randomHex(16)}
+	if err := s.writeConfig(regs); err != nil {
+		return nil, err
+	}
+
+	// A free port can be taken by someone else before Dendrite binds it;
+	// when we picked the port ourselves, try a few.
+	attempts := 1
+	if opts.Port == 0 {
+		attempts = 3
+	}
+	for i := 0; i < attempts; i++ {
+		s.port = opts.Port
+		if s.port == 0 {
+			if s.port, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		if err = s.start(); err == nil {
+			return s, nil
+		}
+	}
+	return nil, err
+}
+
+// URL is the client-server API base URL, e.g. http://127.0.0.1:34567.
+func (s *Server) URL() string { return "http://127.0.0.1:" + strconv.Itoa(s.port) }
+
+// ServerName is the Matrix server name ("localhost").
+func (s *Server) ServerName() string { return ServerName }
+
+// Port is the HTTP port Dendrite listens on.
+func (s *Server) Port() int { return s.port }
+
+// Dir is the data folder (dendrite.yaml, databases, dendrite.log).
+func (s *Server) Dir() string { return s.dir }
+
+// ConfigPath is the path of the generated dendrite.yaml.
+func (s *Server) ConfigPath() string { return filepath.Join(s.dir, "dendrite.yaml") }
+
+// LogPath is the file receiving Dendrite's output; read it when a test fails.
+func (s *Server) LogPath() string { return filepath.Join(s.dir, "dendrite.log") }
+
+// SharedSecret is the registration shared secret of /_synapse/admin/v1/register.
+func (s *Server) SharedSecret() string { return s.secret }
+
+// UserID is the full Matrix ID of localpart on this server.
+func (s *Server) UserID(localpart string) id.UserID {
+	return id.NewUserID(localpart, ServerName)
+}
+
+// CreateUser registers localpart with password through the shared-secret
+// admin endpoint and returns a client logged in as that user (a fresh device).
+// Dendrite rejects passwords shorter than 8 characters.
+func (s *Server) CreateUser(ctx context.Context, localpart, password string, admin bool) (*mautrix.Client, error) {
+	anon, err := mautrix.NewClient(s.URL(), "", "")
+	if err != nil {
+		return nil, err
+	}
+	adm := synapseadmin.Client{Client: anon}
+	_, err = adm.SharedSecretRegister(ctx, s.secret, synapseadmin.ReqSharedSecretRegister{
+		Username:     localpart,
+		Password:     password,
+		Admin:        admin,
+		InhibitLogin: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w", localpart, err)
+	}
+	return s.Login(ctx, localpart, password)
+}
+
+// Login logs an existing user in with a password, as a new device.
+func (s *Server) Login(ctx context.Context, localpart, password string) (*mautrix.Client, error) {
+	cli, err := mautrix.NewClient(s.URL(), "", "")
+	if err != nil {
+		return nil, err
+	}
+	_, err = cli.Login(ctx, &mautrix.ReqLogin{
+		Type:             mautrix.AuthTypePassword,
+		Identifier:       mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: localpart},
+		Password:         password,
+		StoreCredentials: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("log in %s: %w", localpart, err)
+	}
+	return cli, nil
+}
+
+// Restart stops Dendrite and starts it again on the same port with the same
+// data, re-reading the appservice registrations.
+func (s *Server) Restart() error {
+	if err := s.stop(); err != nil {
+		return err
+	}
+	return s.start()
+}
+
+// Close stops Dendrite. Closing a stopped server does nothing.
+func (s *Server) Close() error { return s.stop() }
+
+// start launches the process and waits until the client API answers.
+func (s *Server) start() error {
+	logf, err := os.OpenFile(s.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close() // the child has its own descriptor
+	fmt.Fprintf(logf, "--- dendritetest: starting on 127.0.0.1:%d at %s\n", s.port, time.Now().Format(time.RFC3339Nano))
+	cmd := exec.Command(filepath.Join(s.binDir, "dendrite"),
+		"-config", s.ConfigPath(),
+		"-http-bind-address", "127.0.0.1:"+strconv.Itoa(s.port))
+	cmd.Dir = s.dir
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start dendrite: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+
+	if err := s.waitReady(done); err != nil {
+		_ = s.stop()
+		return fmt.Errorf("%w (log: %s)", err, s.LogPath())
+	}
+	return nil
+}
+
+// waitReady polls /_matrix/client/versions until it answers 200, the
+// process exits, or startTimeout passes.
+func (s *Server) waitReady(exited <-chan struct{}) error {
+	deadline := time.Now().Add(startTimeout)
+	hc := &http.Client{Timeout: 2 * time.Second}
+	url := s.URL() + "/_matrix/client/versions"
+	for {
+		select {
+		case <-exited:
+			return errors.New("dendrite exited before it was ready")
+		default:
+		}
+		resp, err := hc.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("dendrite not ready after %s", startTimeout)
+		}
+		select {
+		case <-exited:
+			return errors.New("dendrite exited before it was ready")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// stop sends SIGTERM, and SIGKILL if the process lingers.
+func (s *Server) stop() error {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd, s.done = nil, nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil // already gone
+	default:
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		return nil
+	case <-time.After(stopTimeout):
+	}
+	_ = cmd.Process.Kill()
+	<-done
+	return fmt.Errorf("dendrite ignored SIGTERM for %s and was killed", stopTimeout)
+}
+
+// freePort asks the kernel for an unused TCP port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}

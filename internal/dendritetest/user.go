@@ -1,0 +1,403 @@
+package dendritetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/cryptohelper"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+)
+
+// UserOptions configure NewUser.
+type UserOptions struct {
+	// Password defaults to "password-" + localpart (Dendrite wants 8 characters or more).
+	Password string
+	// Admin makes the user a server admin.
+	Admin bool
+	// AutoJoin joins every room the user is invited to.
+	AutoJoin bool
+	// E2EE sets up end-to-end encryption (olm via goolm, SQLite crypto store in
+	// StoreDir): messages to encrypted rooms are encrypted and received
+	// encrypted events are decrypted before they are recorded.
+	E2EE bool
+	// StoreDir holds the crypto store; required with E2EE. Start-based tests
+	// get t.TempDir() from NewUser.
+	StoreDir string
+}
+
+// User is a logged-in Matrix client whose background /sync loop records every
+// event it receives, so tests can wait for them. Record order is sync order.
+type User struct {
+	*mautrix.Client
+	// Password is the user's password.
+	Password string
+	// Crypto is the E2EE helper, nil unless UserOptions.E2EE.
+	Crypto *cryptohelper.CryptoHelper
+
+	autoJoin bool
+	cancel   context.CancelFunc
+	syncDone chan struct{}
+
+	mu      sync.Mutex // guards events, changed, syncErr
+	events  []*event.Event
+	changed chan struct{} // closed and replaced whenever events grows
+	syncErr error         // set when the sync loop ended
+}
+
+// NewUser creates localpart with CreateUser, starts its sync loop, and stops
+// it with t.Cleanup. It fails the test on error.
+func (s *Server) NewUser(t testing.TB, localpart string, opts UserOptions) *User {
+	t.Helper()
+	if opts.E2EE && opts.StoreDir == "" {
+		opts.StoreDir = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	u, err := s.StartUser(ctx, localpart, opts)
+	if err != nil {
+		t.Fatalf("dendritetest: user %s: %v", localpart, err)
+	}
+	t.Cleanup(u.Close)
+	return u
+}
+
+// StartUser registers localpart, logs in and starts the sync loop; call Close
+// when done. It returns once the first sync has been processed.
+func (s *Server) StartUser(ctx context.Context, localpart string, opts UserOptions) (*User, error) {
+	if opts.Password == "" {
+		opts.Password = "password-" + localpart
+	}
+	cli, err := s.CreateUser(ctx, localpart, opts.Password, opts.Admin)
+	if err != nil {
+		return nil, err
+	}
+	return NewUserFromClient(ctx, cli, opts)
+}
+
+// NewUserFromClient wraps a logged-in client (for example from Login) and
+// starts its sync loop. Call Close when done.
+func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOptions) (*User, error) {
+	u := &User{
+		Client:   cli,
+		Password: opts.Password,
+		autoJoin: opts.AutoJoin,
+		changed:  make(chan struct{}),
+		syncDone: make(chan struct{}),
+	}
+	syncer := &fastRetrySyncer{DefaultSyncer: mautrix.NewDefaultSyncer()}
+	cli.Syncer = syncer
+	firstSync := make(chan struct{})
+	var once sync.Once
+	syncer.OnSync(func(context.Context, *mautrix.RespSync, string) bool {
+		once.Do(func() { close(firstSync) })
+		return true
+	})
+	syncer.OnEvent(u.record)
+
+	if opts.E2EE {
+		if opts.StoreDir == "" {
+			return nil, errors.New("dendritetest: E2EE needs UserOptions.StoreDir")
+		}
+		db := filepath.Join(opts.StoreDir, cli.UserID.Localpart()+"-"+cli.DeviceID.String()+"-crypto.db")
+		helper, err := cryptohelper.NewCryptoHelper(cli, []byte("dendritetest pickle key"), db)
+		if err != nil {
+			return nil, fmt.Errorf("crypto helper: %w", err)
+		}
+		if err := helper.Init(ctx); err != nil {
+			return nil, fmt.Errorf("crypto init: %w", err)
+		}
+		cli.Crypto = helper
+		u.Crypto = helper
+	}
+
+	syncCtx, cancel := context.WithCancel(context.Background())
+	u.cancel = cancel
+	go func() {
+		defer close(u.syncDone)
+		err := cli.SyncWithContext(syncCtx)
+		u.mu.Lock()
+		u.syncErr = err
+		if u.syncErr == nil {
+			u.syncErr = errors.New("sync stopped")
+		}
+		close(u.changed)
+		u.changed = make(chan struct{})
+		u.mu.Unlock()
+	}()
+	select {
+	case <-firstSync:
+		return u, nil
+	case <-u.syncDone:
+		u.Close()
+		return nil, fmt.Errorf("first sync: %w", u.SyncErr())
+	case <-ctx.Done():
+		u.Close()
+		return nil, ctx.Err()
+	}
+}
+
+// Close stops the sync loop and closes the crypto store. It is idempotent.
+func (u *User) Close() {
+	u.cancel()
+	u.StopSync()
+	<-u.syncDone
+	if u.Crypto != nil {
+		_ = u.Crypto.Close()
+	}
+}
+
+// SyncErr is why the sync loop ended, or nil while it runs.
+func (u *User) SyncErr() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.isSyncing() {
+		return nil
+	}
+	return u.syncErr
+}
+
+func (u *User) isSyncing() bool {
+	select {
+	case <-u.syncDone:
+		return false
+	default:
+		return true
+	}
+}
+
+// record is the sync loop's event handler.
+func (u *User) record(ctx context.Context, evt *event.Event) {
+	u.mu.Lock()
+	u.events = append(u.events, evt)
+	close(u.changed)
+	u.changed = make(chan struct{})
+	u.mu.Unlock()
+
+	if u.autoJoin && evt.Type == event.StateMember && evt.Mautrix.EventSource&event.SourceInvite != 0 &&
+		evt.GetStateKey() == u.UserID.String() && evt.Content.AsMember().Membership == event.MembershipInvite {
+		roomID := evt.RoomID
+		go func() { _, _ = u.JoinRoomByID(ctx, roomID) }()
+	}
+}
+
+// Cursor is the number of events recorded so far; pass it to WaitEventFrom
+// to ignore older events.
+func (u *User) Cursor() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.events)
+}
+
+// Events returns the recorded events of roomID ("" for all rooms, including
+// to-device and account data events), in sync order.
+func (u *User) Events(roomID id.RoomID) []*event.Event {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []*event.Event
+	for _, e := range u.events {
+		if roomID == "" || e.RoomID == roomID {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// MessageEvents returns the recorded m.room.message timeline events of roomID
+// (decrypted ones included), in sync order.
+func (u *User) MessageEvents(roomID id.RoomID) []*event.Event {
+	var out []*event.Event
+	for _, e := range u.Events(roomID) {
+		if e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Bodies returns the bodies of MessageEvents(roomID).
+func (u *User) Bodies(roomID id.RoomID) []string {
+	var out []string
+	for _, e := range u.MessageEvents(roomID) {
+		out = append(out, e.Content.AsMessage().Body)
+	}
+	return out
+}
+
+// WaitEvent returns the first recorded event, past or future, of roomID (""
+// for any room) for which match returns true. It fails when ctx ends or the
+// sync loop stops.
+func (u *User) WaitEvent(ctx context.Context, roomID id.RoomID, match func(*event.Event) bool) (*event.Event, error) {
+	return u.WaitEventFrom(ctx, 0, roomID, match)
+}
+
+// WaitEventFrom is WaitEvent ignoring the first cursor recorded events (see Cursor).
+func (u *User) WaitEventFrom(ctx context.Context, cursor int, roomID id.RoomID, match func(*event.Event) bool) (*event.Event, error) {
+	for {
+		u.mu.Lock()
+		events, changed, syncErr := u.events, u.changed, u.syncErr
+		u.mu.Unlock()
+		for ; cursor < len(events); cursor++ {
+			e := events[cursor]
+			if (roomID == "" || e.RoomID == roomID) && match(e) {
+				return e, nil
+			}
+		}
+		if syncErr != nil {
+			return nil, fmt.Errorf("dendritetest: %s: waiting for event: %w", u.UserID, syncErr)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("dendritetest: %s: waiting for event in %q: %w", u.UserID, roomID, ctx.Err())
+		case <-changed:
+		}
+	}
+}
+
+// WaitMessage waits for an m.room.message in roomID (from anyone) whose body
+// equals body and returns it.
+func (u *User) WaitMessage(ctx context.Context, roomID id.RoomID, body string) (*event.Event, error) {
+	return u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
+		return e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 &&
+			e.Content.AsMessage().Body == body
+	})
+}
+
+// WaitInvite waits for an invite to the user (any room) whose invite member
+// event satisfies match (nil matches all) and returns the room.
+func (u *User) WaitInvite(ctx context.Context, match func(*event.Event) bool) (id.RoomID, error) {
+	e, err := u.WaitEvent(ctx, "", func(e *event.Event) bool {
+		return e.Type == event.StateMember && e.Mautrix.EventSource&event.SourceInvite != 0 &&
+			e.GetStateKey() == u.UserID.String() &&
+			e.Content.AsMember().Membership == event.MembershipInvite &&
+			(match == nil || match(e))
+	})
+	if err != nil {
+		return "", err
+	}
+	return e.RoomID, nil
+}
+
+// AcceptInvite waits like WaitInvite, then joins the room.
+func (u *User) AcceptInvite(ctx context.Context, match func(*event.Event) bool) (id.RoomID, error) {
+	roomID, err := u.WaitInvite(ctx, match)
+	if err != nil {
+		return "", err
+	}
+	if _, err := u.JoinRoomByID(ctx, roomID); err != nil {
+		return "", fmt.Errorf("dendritetest: %s: join %s: %w", u.UserID, roomID, err)
+	}
+	return roomID, nil
+}
+
+// WaitJoined waits until userID's membership in roomID is join, as seen by
+// this user's sync.
+func (u *User) WaitJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) error {
+	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
+		return e.Type == event.StateMember && e.GetStateKey() == userID.String() &&
+			e.Mautrix.EventSource&event.SourceJoin != 0 &&
+			e.Content.AsMember().Membership == event.MembershipJoin
+	})
+	return err
+}
+
+// CreateDM creates a private room with other invited (and, with encrypted,
+// m.room.encryption set), waits until this user is in it, and returns it.
+func (u *User) CreateDM(ctx context.Context, other id.UserID, encrypted bool) (id.RoomID, error) {
+	req := &mautrix.ReqCreateRoom{
+		Preset:   "trusted_private_chat",
+		IsDirect: true,
+		Invite:   []id.UserID{other},
+	}
+	if encrypted {
+		req.InitialState = []*event.Event{{
+			Type:    event.StateEncryption,
+			Content: event.Content{Parsed: &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}},
+		}}
+	}
+	resp, err := u.CreateRoom(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if err := u.WaitJoined(ctx, resp.RoomID, u.UserID); err != nil {
+		return "", err
+	}
+	return resp.RoomID, nil
+}
+
+// SendText sends a plain m.text message (encrypted if the room is and E2EE
+// is on) and returns its event ID.
+func (u *User) SendText(ctx context.Context, roomID id.RoomID, text string) (id.EventID, error) {
+	resp, err := u.Client.SendText(ctx, roomID, text)
+	if err != nil {
+		return "", err
+	}
+	return resp.EventID, nil
+}
+
+// SetTyping sets or clears this user's typing notification in roomID.
+func (u *User) SetTyping(ctx context.Context, roomID id.RoomID, typing bool) error {
+	_, err := u.UserTyping(ctx, roomID, typing, 30*time.Second)
+	return err
+}
+
+// WaitTyping waits for an m.typing ephemeral event in roomID whose typing
+// list contains userID (typing true) or does not (typing false).
+func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserID, typing bool) error {
+	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
+		if e.Type != event.EphemeralEventTyping {
+			return false
+		}
+		c, ok := e.Content.Parsed.(*event.TypingEventContent)
+		if !ok {
+			return false
+		}
+		found := false
+		for _, uid := range c.UserIDs {
+			found = found || uid == userID
+		}
+		return found == typing
+	})
+	return err
+}
+
+// WaitReceipt waits for an m.receipt ephemeral event in roomID saying that
+// userID has read eventID (any receipt type, m.read or m.read.private).
+func (u *User) WaitReceipt(ctx context.Context, roomID id.RoomID, eventID id.EventID, userID id.UserID) error {
+	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
+		if e.Type != event.EphemeralEventReceipt {
+			return false
+		}
+		c, ok := e.Content.Parsed.(*event.ReceiptEventContent)
+		if !ok {
+			return false
+		}
+		for _, users := range (*c)[eventID] {
+			if _, ok := users[userID]; ok {
+				return true
+			}
+		}
+		return false
+	})
+	return err
+}
+
+// fastRetrySyncer retries failed syncs after a short pause instead of
+// mautrix's 10 s, so users resume quickly after Server.Restart.
+type fastRetrySyncer struct {
+	*mautrix.DefaultSyncer
+}
+
+// OnFailedSync keeps stopping on a bad token but otherwise retries in 250 ms.
+func (s *fastRetrySyncer) OnFailedSync(res *mautrix.RespSync, err error) (time.Duration, error) {
+	if errors.Is(err, mautrix.MUnknownToken) {
+		return 0, err
+	}
+	return 250 * time.Millisecond, nil
+}
