@@ -1,0 +1,81 @@
+# offrecord — build, check and demo targets. `make help` lists them.
+#
+# Everything builds with cgo (mautrix's SQLite driver) and the goolm tag
+# (pure-Go olm, no libolm). System packages and the Dendrite homeserver used
+# by the tests come from `make deps` (scripts/install-deps.sh).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := /usr/local/go/bin:$(PATH)
+export CGO_ENABLED := 1
+
+GO           ?= go
+TAGS         := goolm
+BIN          := .cache/bin
+TEST_TIMEOUT ?= 30m
+FUZZTIME     ?= 5s
+BENCH_OUT    ?= .cache/bench.txt
+
+.PHONY: help deps build vet test unit fuzz-short bench demo demo-stop clean distclean
+
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
+
+deps: ## Install prosody, libotr, gcc… (apt, as root) and build Dendrite into .cache/bin.
+	@bash scripts/install-deps.sh
+
+build: ## Build the bridge into .cache/bin/offrecord.
+	@if [[ ! -d cmd/offrecord ]]; then echo "cmd/offrecord does not exist yet: nothing to build"; exit 0; fi; \
+	mkdir -p $(BIN); \
+	echo "go build -tags $(TAGS) -o $(BIN)/offrecord ./cmd/offrecord"; \
+	$(GO) build -tags $(TAGS) -o $(BIN)/offrecord ./cmd/offrecord
+
+vet: ## go vet and a gofmt check (lists unformatted files).
+	$(GO) vet -tags $(TAGS) ./...
+	@files=$$(find . \( -path ./.cache -o -path ./.git \) -prune -o -name '*.go' -print); \
+	bad=$$(gofmt -l $$files); \
+	if [[ -n "$$bad" ]]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi; \
+	echo "gofmt: ok"
+
+test: deps vet ## deps, vet, all tests with -race, then fuzz-short.
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-short
+
+unit: ## All tests with -race (no deps, no vet).
+	$(GO) test -race -tags $(TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+fuzz-short: ## Run every FuzzXxx target for FUZZTIME (5s) each.
+	@targets=$$(grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . \
+		--exclude-dir=.cache --exclude-dir=.git --exclude-dir=tools | sed -E 's/\($$//' | sort -u || true); \
+	if [[ -z "$$targets" ]]; then echo "fuzz-short: no fuzz targets"; exit 0; fi; \
+	n=0; \
+	while IFS=: read -r file fn; do \
+		name=$${fn#func }; pkg=./$$(dirname "$${file#./}"); \
+		echo "go test -tags $(TAGS) -run='^\$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) $$pkg"; \
+		$(GO) test -tags $(TAGS) -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+		n=$$((n+1)); \
+	done <<< "$$targets"; \
+	echo "fuzz-short: $$n fuzz targets passed"
+
+bench: deps ## All benchmarks with -benchmem, saved to .cache/bench.txt and printed.
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(GO) test -tags $(TAGS) -run='^$$' -bench=. -benchmem -timeout $(TEST_TIMEOUT) ./... > $(BENCH_OUT) 2>&1 || { cat $(BENCH_OUT); exit 1; }
+	@cat $(BENCH_OUT)
+	@echo "(saved in $(BENCH_OUT))"
+
+demo: deps ## Run the demo (go run ./demo).
+	@if [[ ! -d demo ]]; then echo "demo not built yet"; exit 1; fi
+	$(GO) run -tags $(TAGS) ./demo
+
+demo-stop: ## Stop a running demo.
+	@if [[ ! -d demo ]]; then echo "demo not built yet"; exit 1; fi
+	$(GO) run -tags $(TAGS) ./demo -stop
+
+clean: ## Remove the bridge binary and bench output (keeps Dendrite).
+	rm -f $(BIN)/offrecord $(BENCH_OUT)
+	$(GO) clean -testcache
+
+distclean: clean ## Also remove .cache (Dendrite rebuilds in ~4 min).
+	rm -rf .cache
