@@ -1,81 +1,169 @@
 package xmpp
 
 import (
-	"context"
+	"crypto/tls"
 	"errors"
-	"io"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
 
+	"github.com/rs/zerolog"
 	"mellium.im/xmpp/jid"
 )
 
-// Client keeps one XMPP account connected.
+// Defaults for zero Config fields.
+const (
+	DefaultResource          = "offrecord"
+	DefaultConnectTimeout    = 30 * time.Second
+	DefaultKeepaliveInterval = 60 * time.Second
+	DefaultKeepaliveTimeout  = 20 * time.Second
+	DefaultReconnectMin      = time.Second
+	DefaultReconnectMax      = 5 * time.Minute
+	DefaultQueueLimit        = 1000
+)
+
+// Client keeps one XMPP account connected. Create it with New; all methods are safe for concurrent use.
 type Client struct {
-	cfg Config
-	h   Handler
+	cfg  Config
+	h    Handler
+	log  zerolog.Logger
+	bare jid.JID
+	tls  *tls.Config
+	http *http.Client
+	ev   *dispatcher
+	// jitter returns a number in [0,1) for backoff jitter; replaced in tests.
+	jitter func() float64
+
+	// sendMu serialises writes of queued kinds of stanzas (messages, receipts, markers) and the flush of
+	// the queue after reconnecting, so that they leave in the order Send was called.
+	sendMu sync.Mutex
+
+	mu           sync.Mutex    // guards all fields below
+	cur          *session      // current session; nil while disconnected
+	online       bool          // cur is up and the queue was flushed: Send writes directly
+	local        jid.JID       // bound full JID of the last session
+	queue        []*wireOut    // stanzas waiting for a connection, oldest first
+	closed       bool          // Close was called
+	closeCh      chan struct{} // closed by Close
+	running      bool          // Run is active
+	runDone      chan struct{} // closed when Run returns (nil if Run never ran)
+	roster       map[string]RosterItem
+	presences    map[string]map[string]Presence // bare JID → full JID → last presence
+	show, status string                         // our presence, restored after reconnect
+	upload       *uploadService                 // discovered XEP-0363 service, nil until needed
 }
 
-// New checks cfg and returns a client that is not yet connected.
+// New checks cfg and returns a client that is not yet connected. Call Close when done with it.
 func New(cfg Config, h Handler) (*Client, error) {
-	return &Client{cfg: cfg, h: h}, nil
+	if h == nil {
+		return nil, errors.New("xmpp: a Handler is required")
+	}
+	bare, err := jid.Parse(cfg.JID)
+	if err != nil || bare.Localpart() == "" {
+		return nil, fmt.Errorf("xmpp: %q is not a valid account address (user@domain)", cfg.JID)
+	}
+	bare = bare.Bare()
+	switch cfg.TLS {
+	case "":
+		cfg.TLS = TLSRequired
+	case TLSRequired, TLSDirect, TLSDisabled:
+	default:
+		return nil, fmt.Errorf("xmpp: unknown TLS mode %q (required, direct or disabled)", cfg.TLS)
+	}
+	if cfg.TLS != TLSDisabled {
+		cfg.AllowPlainAuth = false // PLAIN over TLS is always allowed; the flag only concerns cleartext
+	}
+	if cfg.Server != "" {
+		if _, _, err := net.SplitHostPort(cfg.Server); err != nil {
+			return nil, fmt.Errorf("xmpp: server %q must be host:port", cfg.Server)
+		}
+	}
+	setDefault(&cfg.Resource, DefaultResource)
+	setDefault(&cfg.ConnectTimeout, DefaultConnectTimeout)
+	setDefault(&cfg.KeepaliveInterval, DefaultKeepaliveInterval)
+	setDefault(&cfg.KeepaliveTimeout, DefaultKeepaliveTimeout)
+	setDefault(&cfg.ReconnectMin, DefaultReconnectMin)
+	setDefault(&cfg.ReconnectMax, DefaultReconnectMax)
+	setDefault(&cfg.QueueLimit, DefaultQueueLimit)
+	if cfg.ReconnectMax < cfg.ReconnectMin {
+		cfg.ReconnectMax = cfg.ReconnectMin
+	}
+	tc, err := tlsConfig(&cfg, bare.Domainpart())
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg:       cfg,
+		h:         h,
+		log:       cfg.Logger.With().Str("component", "xmpp").Str("account", bare.String()).Logger(),
+		bare:      bare,
+		tls:       tc,
+		http:      newHTTPClient(tc),
+		ev:        newDispatcher(),
+		jitter:    rand.Float64,
+		closeCh:   make(chan struct{}),
+		roster:    map[string]RosterItem{},
+		presences: map[string]map[string]Presence{},
+	}
+	return c, nil
 }
 
-// Connect makes the first connection synchronously and returns a classified error.
-func (c *Client) Connect(ctx context.Context) error { return errors.New("xmpp: not implemented") }
-
-// Run keeps the session up until ctx is done or Close is called.
-func (c *Client) Run(ctx context.Context) {}
-
-// Close sends unavailable presence, closes the stream and stops Run.
-func (c *Client) Close() error { return nil }
-
-// LocalJID returns the bound full JID.
-func (c *Client) LocalJID() jid.JID { return jid.JID{} }
-
-// Connected reports whether a session is up.
-func (c *Client) Connected() bool { return false }
-
-// Send sends m, or queues it while disconnected; it returns the stanza id.
-func (c *Client) Send(ctx context.Context, m Outgoing) (id string, err error) {
-	return "", ErrNotConnected
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
-// SendChatState sends a XEP-0085 chat state; it is dropped when offline.
-func (c *Client) SendChatState(ctx context.Context, to jid.JID, s ChatState) error {
-	return ErrNotConnected
+// LocalJID returns the bound full JID (of the last session; zero before the first).
+func (c *Client) LocalJID() jid.JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.local
 }
 
-// SendReceipt sends a XEP-0184 receipt for id.
-func (c *Client) SendReceipt(ctx context.Context, to jid.JID, id string) error {
-	return ErrNotConnected
+// Connected reports whether a session is up and the outgoing queue was flushed.
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.online
 }
 
-// SendDisplayed sends a XEP-0333 displayed marker for id.
-func (c *Client) SendDisplayed(ctx context.Context, to jid.JID, id string) error {
-	return ErrNotConnected
+// state posts a connection state change to the handler.
+func (c *Client) state(s ConnState, err error) {
+	c.ev.post(func() { c.h.HandleConnState(s, err) })
 }
 
-// SetPresence sets our own presence.
-func (c *Client) SetPresence(ctx context.Context, show, status string) error {
-	return ErrNotConnected
+// Close sends unavailable presence, closes the stream, stops Run and waits for it. Later calls return
+// ErrClosed; the Handler gets a final StateDisconnected with a nil error.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.closed = true
+	close(c.closeCh)
+	runDone := c.runDone
+	c.mu.Unlock()
+
+	if runDone != nil {
+		<-runDone
+	}
+	had := c.hangUp(true)
+	if had {
+		c.state(StateDisconnected, nil)
+	}
+	c.ev.stop()
+	return nil
 }
 
-// Roster returns the cached roster.
-func (c *Client) Roster() []RosterItem { return nil }
-
-// OnlineResources returns the cached presences of a contact's resources.
-func (c *Client) OnlineResources(bare jid.JID) []Presence { return nil }
-
-// AddContact adds j to the roster and subscribes to its presence.
-func (c *Client) AddContact(ctx context.Context, j jid.JID, name string) error {
-	return ErrNotConnected
-}
-
-// Upload stores a file via XEP-0363 and returns its GET URL.
-func (c *Client) Upload(ctx context.Context, filename string, size int64, contentType string, body io.Reader) (getURL string, err error) {
-	return "", ErrNotConnected
-}
-
-// Download fetches url with at most maxSize bytes.
-func (c *Client) Download(ctx context.Context, url string, maxSize int64) (data []byte, contentType string, err error) {
-	return nil, "", ErrNotConnected
+// isClosed reports whether Close was called.
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }

@@ -1,0 +1,253 @@
+package xmpp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp"
+)
+
+// session is one established stream.
+type session struct {
+	s    *xmpp.Session
+	raw  net.Conn      // the TCP connection; closing it ends Serve
+	done chan struct{} // closed when Serve has returned and raw is closed
+
+	errMu sync.Mutex // guards err
+	err   error      // the first reason the session ended
+}
+
+// fail records why the session ends (first reason wins) and closes the connection.
+func (s *session) fail(err error) {
+	s.errMu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.errMu.Unlock()
+	_ = s.raw.Close()
+}
+
+func (s *session) cause() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// Connect makes the first connection synchronously: dial, TLS, SASL, bind, carbons, roster, presence.
+// It returns a classified error (ErrAuth, ErrHostUnknown, ErrTLS, ErrTLSRequired, …); the login flow
+// uses it to validate credentials. Run keeps the session up afterwards.
+func (c *Client) Connect(ctx context.Context) error {
+	c.mu.Lock()
+	switch {
+	case c.closed:
+		c.mu.Unlock()
+		return ErrClosed
+	case c.cur != nil:
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.Unlock()
+	c.state(StateConnecting, nil)
+	err := c.connect(ctx)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrAuth):
+		c.state(StateLoggedOut, err)
+	default:
+		c.state(StateDisconnected, err)
+	}
+	return err
+}
+
+// connect establishes a session and makes it current.
+func (c *Client) connect(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
+	defer cancel()
+	start := time.Now()
+
+	raw, conn, err := c.dial(ctx)
+	if err != nil {
+		return err
+	}
+	xs, err := c.negotiate(ctx, conn)
+	if err != nil {
+		_ = raw.Close()
+		if ctx.Err() != nil && !isClassified(err) {
+			return errors.Join(errors.New("xmpp: the server did not complete the login in time"), err)
+		}
+		return err
+	}
+	s := &session{s: xs, raw: raw, done: make(chan struct{})}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		_ = raw.Close()
+		return ErrClosed
+	}
+	c.cur = s
+	c.local = xs.LocalAddr()
+	c.mu.Unlock()
+	log := c.log.With().Str("jid", xs.LocalAddr().String()).Logger()
+
+	go func() {
+		err := xs.Serve(&stanzaHandler{c: c, s: s})
+		if err == nil {
+			err = errors.New("xmpp: the server closed the stream")
+		}
+		s.fail(err)
+		close(s.done)
+	}()
+
+	if err := c.setup(ctx, s); err != nil {
+		s.fail(err)
+		<-s.done
+		c.mu.Lock()
+		if c.cur == s {
+			c.cur = nil
+		}
+		c.mu.Unlock()
+		return err
+	}
+	go c.keepalive(s)
+	log.Info().Dur("took", time.Since(start)).Msg("Connected")
+	return nil
+}
+
+func isClassified(err error) bool {
+	for _, k := range []error{ErrAuth, ErrHostUnknown, ErrTLS, ErrTLSRequired} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// setup runs after binding: carbons, roster, Connected, initial presence, queue flush.
+func (c *Client) setup(ctx context.Context, s *session) error {
+	if err := c.enableCarbons(ctx, s); err != nil {
+		c.log.Warn().Err(err).Msg("Server refused message carbons")
+	}
+	items, err := c.fetchRoster(ctx, s)
+	if err != nil {
+		if ctx.Err() != nil || isConnErr(err) {
+			return err
+		}
+		c.log.Warn().Err(err).Msg("Roster fetch failed")
+	}
+	c.state(StateConnected, nil)
+	c.ev.post(func() { c.h.HandleRoster(items, false) })
+	c.mu.Lock()
+	show, status := c.show, c.status
+	c.mu.Unlock()
+	if err := c.sendPresence(ctx, s, show, status); err != nil {
+		return err
+	}
+	return c.flush(ctx, s)
+}
+
+// isConnErr reports errors of the connection itself (as opposed to an error stanza).
+func isConnErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed)
+}
+
+// dial opens the TCP (and for direct TLS the TLS) connection. raw is the TCP connection.
+func (c *Client) dial(ctx context.Context) (raw, conn net.Conn, err error) {
+	addr := c.cfg.Server
+	if addr == "" {
+		addr = c.lookupServer(ctx)
+	}
+	var d net.Dialer
+	raw, err = d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, classify(ErrHostUnknown, err)
+	}
+	if c.cfg.TLS != TLSDirect {
+		return raw, raw, nil
+	}
+	cfg := c.tls.Clone()
+	cfg.NextProtos = []string{"xmpp-client"}
+	tc := tls.Client(raw, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = raw.Close()
+		return nil, nil, classify(ErrTLS, err)
+	}
+	return raw, tc, nil
+}
+
+// lookupServer finds host:port by the XMPP SRV records (RFC 6120 §3.2, XEP-0368), falling back to the
+// domain on the standard port.
+func (c *Client) lookupServer(ctx context.Context) string {
+	domain := c.bare.Domainpart()
+	service, port := "xmpp-client", 5222
+	if c.cfg.TLS == TLSDirect {
+		service, port = "xmpps-client", 5223
+	}
+	if domain != "localhost" && net.ParseIP(domain) == nil {
+		lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		_, addrs, err := net.DefaultResolver.LookupSRV(lctx, service, "tcp", domain)
+		if err == nil && len(addrs) > 0 && addrs[0].Target != "." {
+			return net.JoinHostPort(trimDot(addrs[0].Target), strconv.Itoa(int(addrs[0].Port)))
+		}
+	}
+	return net.JoinHostPort(domain, strconv.Itoa(port))
+}
+
+func trimDot(s string) string {
+	if len(s) > 0 && s[len(s)-1] == '.' {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
+// negotiate runs stream negotiation: STARTTLS (when required), SASL, bind.
+func (c *Client) negotiate(ctx context.Context, conn net.Conn) (*xmpp.Session, error) {
+	st := &negState{}
+	var features []xmpp.StreamFeature
+	var state xmpp.SessionState
+	if c.cfg.TLS == TLSRequired {
+		features = append(features, startTLS(c.tls, st))
+	} else {
+		// Direct TLS is secure already. Without TLS mellium would offer no SASL unless told the stream
+		// is secure; which mechanisms are acceptable in cleartext is decided in mechanisms().
+		state = xmpp.Secure
+	}
+	features = append(features, saslFeature(&c.cfg), bindFeature(c.cfg.Resource))
+	return xmpp.NewSession(ctx, c.bare.Domain(), c.bare, conn, state,
+		xmpp.NewNegotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
+			return xmpp.StreamConfig{Features: features}
+		}))
+}
+
+// hangUp ends the current session: with graceful, it sends unavailable presence and closes the stream,
+// waiting briefly for the server to close its side. It reports whether there was a session.
+func (c *Client) hangUp(graceful bool) bool {
+	c.mu.Lock()
+	s := c.cur
+	c.cur, c.online = nil, false
+	c.presences = map[string]map[string]Presence{}
+	c.mu.Unlock()
+	if s == nil {
+		return false
+	}
+	if graceful {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = s.s.Send(ctx, presenceUnavailable())
+		_ = s.s.SetCloseDeadline(time.Now().Add(2 * time.Second))
+		_ = s.s.Close()
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+		}
+		cancel()
+	}
+	s.fail(ErrClosed)
+	<-s.done
+	return true
+}

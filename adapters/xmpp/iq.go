@@ -1,0 +1,158 @@
+package xmpp
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp/stanza"
+)
+
+const nsDiscoInfo = "http://jabber.org/protocol/disco#info"
+
+// features we advertise in disco#info (XEP-0030).
+var features = []string{
+	nsDiscoInfo,
+	"urn:xmpp:ping",
+	nsChatStates,
+	nsReceipts,
+	nsMarkers,
+	nsCorrect,
+	nsOOB,
+	nsCarbons,
+	nsEME,
+	nsSID,
+}
+
+type discoFeature struct {
+	Var string `xml:"var,attr"`
+}
+
+type discoIdentity struct {
+	Category string `xml:"category,attr"`
+	Type     string `xml:"type,attr"`
+	Name     string `xml:"name,attr"`
+}
+
+type discoInfo struct {
+	XMLName    xml.Name        `xml:"http://jabber.org/protocol/disco#info query"`
+	Node       string          `xml:"node,attr,omitempty"`
+	Identities []discoIdentity `xml:"identity"`
+	Features   []discoFeature  `xml:"feature"`
+}
+
+type iqHead struct {
+	XMLName xml.Name
+	ID      string `xml:"id,attr"`
+	From    string `xml:"from,attr"`
+	Type    string `xml:"type,attr"`
+}
+
+// iqReply is a result IQ with an optional payload.
+type iqReply struct {
+	XMLName xml.Name    `xml:"jabber:client iq"`
+	ID      string      `xml:"id,attr"`
+	To      string      `xml:"to,attr,omitempty"`
+	Type    string      `xml:"type,attr"`
+	Payload interface{} `xml:",omitempty"`
+}
+
+// handleIQ answers pings and disco#info, applies roster pushes; anything else gets mellium's
+// service-unavailable error.
+func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement) {
+	typ := attr(start, "type")
+	if typ != "get" && typ != "set" {
+		return // an unexpected result or error: nothing waits for it
+	}
+	d := xml.NewTokenDecoder(t)
+	var child xml.StartElement
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return // empty IQ: Serve answers with an error
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			child = se
+			break
+		}
+	}
+	reply := iqReply{ID: attr(start, "id"), To: attr(start, "from"), Type: "result"}
+	switch {
+	case typ == "get" && child.Name == nsPing:
+	case typ == "get" && child.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
+		var q discoInfo
+		if err := d.DecodeElement(&q, &child); err != nil {
+			c.malformed(start, err)
+			return
+		}
+		reply.Payload = &discoInfo{
+			Node:       q.Node,
+			Identities: []discoIdentity{{Category: "client", Type: "bot", Name: "offrecord"}},
+			Features:   featureList(),
+		}
+	case typ == "set" && child.Name == xml.Name{Space: nsRoster, Local: "query"}:
+		if !c.fromSelf(attr(start, "from")) {
+			c.malformed(start, fmt.Errorf("roster push from %q, not our account", attr(start, "from")))
+			return
+		}
+		var q rosterQuery
+		if err := d.DecodeElement(&q, &child); err != nil {
+			c.malformed(start, err)
+			return
+		}
+		c.rosterPush(q.Items)
+	default:
+		return
+	}
+	if err := t.Encode(reply); err != nil {
+		c.log.Warn().Err(err).Msg("Answering an IQ failed")
+	}
+}
+
+func featureList() []discoFeature {
+	out := make([]discoFeature, len(features))
+	for i, f := range features {
+		out[i] = discoFeature{Var: f}
+	}
+	return out
+}
+
+// iqSet sends an IQ set with payload and waits for the result; an error reply is returned as a
+// stanza.Error.
+func iqSet(ctx context.Context, s *session, payload interface{}) error {
+	return iqDo(ctx, s, stanza.IQ{Type: stanza.SetIQ}, payload, nil)
+}
+
+// iqDo sends payload in iq, waits for the answer and decodes its payload into v (if not nil).
+func iqDo(ctx context.Context, s *session, iq stanza.IQ, payload interface{}, v interface{}) error {
+	resp, err := s.s.EncodeIQElement(ctx, payload, iq)
+	if err != nil {
+		return err
+	}
+	defer resp.Close()
+	tok, err := resp.Token()
+	if err != nil {
+		return err
+	}
+	start, ok := tok.(xml.StartElement)
+	if !ok {
+		return fmt.Errorf("xmpp: expected an IQ answer, got %T", tok)
+	}
+	if _, err := stanza.UnmarshalIQError(resp, start); err != nil {
+		return err
+	}
+	if v == nil {
+		return nil
+	}
+	d := xml.NewTokenDecoder(xmlstream.Inner(resp))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil // no payload
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return d.DecodeElement(v, &se)
+		}
+	}
+}

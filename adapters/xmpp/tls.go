@@ -1,0 +1,68 @@
+package xmpp
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+
+	"mellium.im/xmpp"
+)
+
+// tlsConfig builds the TLS settings for domain from cfg: system roots plus CAFile.
+func tlsConfig(cfg *Config, domain string) (*tls.Config, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("xmpp: cannot read the CA file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("xmpp: the CA file %s holds no PEM certificate", cfg.CAFile)
+		}
+	}
+	return &tls.Config{
+		ServerName:         domain,
+		RootCAs:            pool,
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: cfg.InsecureSkipVerify, // #nosec G402 -- only when explicitly configured
+	}, nil
+}
+
+// negState records what happened during one stream negotiation, for error classification.
+type negState struct {
+	tlsOffered bool
+}
+
+// startTLS wraps mellium's STARTTLS feature: it refuses to go on when the server did not offer TLS
+// (ErrTLSRequired) and runs the handshake at once so that certificate errors surface as ErrTLS.
+func startTLS(cfg *tls.Config, st *negState) xmpp.StreamFeature {
+	f := xmpp.StartTLS(cfg)
+	parse, negotiate := f.Parse, f.Negotiate
+	f.Parse = func(ctx context.Context, d *xml.Decoder, start *xml.StartElement) (bool, interface{}, error) {
+		st.tlsOffered = true
+		return parse(ctx, d, start)
+	}
+	f.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
+		if !st.tlsOffered {
+			return 0, nil, ErrTLSRequired
+		}
+		mask, rw, err := negotiate(ctx, s, data)
+		if err != nil {
+			return mask, rw, classify(ErrTLS, err)
+		}
+		if tc, ok := rw.(*tls.Conn); ok {
+			if err := tc.HandshakeContext(ctx); err != nil {
+				return 0, nil, classify(ErrTLS, err)
+			}
+		}
+		return mask, rw, nil
+	}
+	return f
+}
