@@ -1,0 +1,309 @@
+// Package libotrpeer drives a libotr 4.1 OTR client (a small C program,
+// csrc/peer.c, built by Build) over pipes: it stands in for "an XMPP user's
+// OTR client" in offrecord's interop and end-to-end tests. A Peer is safe for
+// concurrent use; each process is one local account with one instance tag
+// (start two processes with the same account for two instances).
+//
+// The line protocol, one line each way, binary data in base64 ("-" = empty):
+//
+//	stdin                              stdout
+//	policy manual|opportunistic|always|never|v2only|v3only
+//	fragsize N                         (0 = never fragment)
+//	query PEER                         inject PEER B64WIRE
+//	send PEER B64TEXT                  inject PEER B64WIRE  (one per fragment)
+//	recv PEER B64WIRE                  msg PEER enc|plain B64TEXT
+//	end PEER                           secure PEER vN FPHEX / stillsecure PEER
+//	smp PEER B64SECRET                 insecure PEER / finished PEER
+//	smpq PEER B64QUESTION B64SECRET    smp PEER askforsecret|askforanswer B64Q|
+//	smpanswer PEER B64SECRET               inprogress|success|failure|abort|cheated|error
+//	smpabort PEER                      event PEER NAME  (libotr message events)
+//	status PEER                        status PEER plaintext|encrypted|finished vN FPHEX|- THEIRINSTAG
+//	quit
+//
+// At start the program prints "ready INSTAG FPHEX KEYGEN_MICROSECONDS"; after
+// each command it prints "ok CMD" or "err CMD TEXT", after that command's
+// other output.
+package libotrpeer
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Event is one line of the peer's output other than command replies.
+type Event struct {
+	// Kind is the first word: inject, msg, secure, stillsecure, insecure,
+	// finished, smp, event, status.
+	Kind string
+	// Peer is the remote account the line is about.
+	Peer string
+	// Data is the decoded base64 payload: wire text for inject, plaintext for
+	// msg, the question for smp askforanswer.
+	Data string
+	// Encrypted is set for msg lines that came out of an OTR data message.
+	Encrypted bool
+	// Version is the OTR version of secure and status lines.
+	Version int
+	// Fingerprint is the peer's fingerprint (40 hex digits) on secure and status lines.
+	Fingerprint string
+	// Detail is the SMP event, the libotr message event name, or the status state.
+	Detail string
+	// Line is the raw line.
+	Line string
+}
+
+// Peer is one running libotr client process.
+type Peer struct {
+	// Account is this peer's own account name.
+	Account string
+	// InstanceTag is its OTR instance tag.
+	InstanceTag uint32
+	// Fingerprint is its own fingerprint, 40 hex digits.
+	Fingerprint string
+	// KeyGen is how long libotr took to generate its DSA key.
+	KeyGen time.Duration
+
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+
+	cmdMu   sync.Mutex // serialises commands and their replies
+	replies chan string
+
+	mu     sync.Mutex
+	queue  []Event // guarded by mu
+	notify chan struct{}
+	done   chan struct{}
+	events chan Event
+}
+
+// Start builds (if needed) and starts a peer for account.
+func Start(ctx context.Context, account string) (*Peer, error) {
+	bin, err := Build()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, account, "xmpp")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &Peer{Account: account, cmd: cmd, stdin: stdin, replies: make(chan string, 1),
+		notify: make(chan struct{}, 1), done: make(chan struct{}), events: make(chan Event)}
+	r := bufio.NewReaderSize(stdout, 1<<20)
+	ready, err := r.ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("libotrpeer: no ready line: %v", err)
+	}
+	f := strings.Fields(ready)
+	if len(f) != 4 || f[0] != "ready" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("libotrpeer: bad ready line %q", ready)
+	}
+	tag, _ := strconv.ParseUint(f[1], 16, 32)
+	us, _ := strconv.Atoi(f[3])
+	p.InstanceTag, p.Fingerprint, p.KeyGen = uint32(tag), f[2], time.Duration(us)*time.Microsecond
+	go p.read(r)
+	go p.deliver()
+	return p, nil
+}
+
+func (p *Peer) read(r *bufio.Reader) {
+	defer close(p.done)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "err ") {
+			p.replies <- line
+			continue
+		}
+		ev := parseEvent(line)
+		p.mu.Lock()
+		p.queue = append(p.queue, ev)
+		p.mu.Unlock()
+		select {
+		case p.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// deliver moves queued events to the channel, so that reading stdout never
+// blocks on a slow consumer (no deadlock through the pipes).
+func (p *Peer) deliver() {
+	defer close(p.events)
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.mu.Unlock()
+			select {
+			case <-p.notify:
+				continue
+			case <-p.done:
+				p.mu.Lock()
+				rest := p.queue
+				p.queue = nil
+				p.mu.Unlock()
+				for _, ev := range rest {
+					p.events <- ev
+				}
+				return
+			}
+		}
+		ev := p.queue[0]
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		p.events <- ev
+	}
+}
+
+func decode(s string) string {
+	if s == "-" {
+		return ""
+	}
+	b, _ := base64.StdEncoding.DecodeString(s)
+	return string(b)
+}
+
+func encode(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s))
+}
+
+func parseEvent(line string) Event {
+	f := strings.Fields(line)
+	ev := Event{Line: line}
+	if len(f) > 0 {
+		ev.Kind = f[0]
+	}
+	if len(f) > 1 {
+		ev.Peer = f[1]
+	}
+	switch ev.Kind {
+	case "inject":
+		if len(f) > 2 {
+			ev.Data = decode(f[2])
+		}
+	case "msg":
+		if len(f) > 3 {
+			ev.Encrypted = f[2] == "enc"
+			ev.Data = decode(f[3])
+		}
+	case "secure":
+		if len(f) > 3 {
+			ev.Version, _ = strconv.Atoi(strings.TrimPrefix(f[2], "v"))
+			ev.Fingerprint = f[3]
+		}
+	case "smp":
+		if len(f) > 2 {
+			ev.Detail = f[2]
+		}
+		if len(f) > 3 {
+			ev.Data = decode(f[3])
+		}
+	case "event":
+		if len(f) > 2 {
+			ev.Detail = f[2]
+		}
+	case "status":
+		if len(f) > 4 {
+			ev.Detail = f[2]
+			ev.Version, _ = strconv.Atoi(strings.TrimPrefix(f[3], "v"))
+			if f[4] != "-" {
+				ev.Fingerprint = f[4]
+			}
+		}
+	}
+	return ev
+}
+
+// Events delivers the peer's output lines in order. It is closed when the
+// process exits.
+func (p *Peer) Events() <-chan Event { return p.events }
+
+func (p *Peer) do(args ...string) error {
+	p.cmdMu.Lock()
+	defer p.cmdMu.Unlock()
+	if _, err := io.WriteString(p.stdin, strings.Join(args, " ")+"\n"); err != nil {
+		return err
+	}
+	select {
+	case reply := <-p.replies:
+		if strings.HasPrefix(reply, "err ") {
+			return fmt.Errorf("libotrpeer: %s", reply)
+		}
+		return nil
+	case <-p.done:
+		return fmt.Errorf("libotrpeer: process exited")
+	}
+}
+
+// Policy sets the libotr policy: manual, opportunistic, always, never, v2only, v3only.
+func (p *Peer) Policy(name string) error { return p.do("policy", name) }
+
+// FragmentSize sets libotr's maximum message size (0: no fragmentation).
+func (p *Peer) FragmentSize(n int) error { return p.do("fragsize", strconv.Itoa(n)) }
+
+// Query sends an OTR query message to peer.
+func (p *Peer) Query(peer string) error { return p.do("query", peer) }
+
+// Send sends text from this client's user to peer.
+func (p *Peer) Send(peer, text string) error { return p.do("send", peer, encode(text)) }
+
+// Receive hands wire text that peer sent to this client.
+func (p *Peer) Receive(peer, wire string) error { return p.do("recv", peer, encode(wire)) }
+
+// End ends the private conversation with peer (all instances).
+func (p *Peer) End(peer string) error { return p.do("end", peer) }
+
+// SMP starts SMP with a shared secret.
+func (p *Peer) SMP(peer, secret string) error { return p.do("smp", peer, encode(secret)) }
+
+// SMPQuestion starts SMP with a question and its secret answer.
+func (p *Peer) SMPQuestion(peer, question, secret string) error {
+	return p.do("smpq", peer, encode(question), encode(secret))
+}
+
+// SMPAnswer answers the peer's SMP request.
+func (p *Peer) SMPAnswer(peer, secret string) error { return p.do("smpanswer", peer, encode(secret)) }
+
+// SMPAbort aborts SMP.
+func (p *Peer) SMPAbort(peer string) error { return p.do("smpabort", peer) }
+
+// Status asks for the conversation state; a "status" Event follows on Events
+// before Status returns.
+func (p *Peer) Status(peer string) error { return p.do("status", peer) }
+
+// Close stops the process.
+func (p *Peer) Close() error {
+	_, _ = io.WriteString(p.stdin, "quit\n")
+	_ = p.stdin.Close()
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+	}
+	return p.cmd.Wait()
+}
