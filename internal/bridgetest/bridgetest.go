@@ -1,0 +1,348 @@
+// Package bridgetest builds and runs the real offrecord binary for
+// end-to-end tests and the demo: it writes a config and an appservice
+// registration for a loopback homeserver, starts the bridge as a child
+// process and stops it again. A Bridge is safe for concurrent use.
+package bridgetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+	"maunium.net/go/mautrix/id"
+)
+
+// Timeouts for starting and stopping the bridge process.
+const (
+	readyTimeout = 60 * time.Second
+	stopTimeout  = 15 * time.Second
+)
+
+// Options configure a bridge instance.
+type Options struct {
+	// HomeserverURL is the client-server API of the homeserver. The homeserver
+	// needs the registration before it starts, so pick its port first (FreePort).
+	HomeserverURL string
+	// Domain is the homeserver's server name.
+	Domain string
+	// XMPP sets network.xmpp keys (tls, ca_file, server, ...).
+	XMPP map[string]any
+	// Network sets other network.* keys.
+	Network map[string]any
+	// Encryption enables Matrix end-to-end encryption in portals (allowed and default).
+	Encryption bool
+	// LogLevel is the minimum log level ("trace" in tests). Logs go to bridge.log in Dir.
+	LogLevel string
+	// Admins are Matrix user IDs given admin permission; everyone on Domain is a user.
+	Admins []id.UserID
+	// Extra sets any other config keys, by dotted path (e.g. "bridge.bridge_status_notices").
+	Extra map[string]any
+}
+
+// Bridge is a prepared (and possibly running) offrecord process.
+type Bridge struct {
+	Bin  string // the offrecord binary
+	Dir  string // config, registration, database and logs
+	port int
+
+	mu   sync.Mutex // guards cmd and done
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// Build compiles ./cmd/offrecord (once per process) into the module's
+// .cache/bin and returns its path.
+func Build() (string, error) {
+	buildOnce.Do(func() {
+		root, err := moduleRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(root, ".cache", "bin", "offrecord")
+		cmd := exec.Command("go", "build", "-tags", "goolm", "-o", buildPath, "./cmd/offrecord")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building offrecord: %v\n%s", err, out)
+		}
+	})
+	return buildPath, buildErr
+}
+
+// moduleRoot finds the folder holding offrecord's go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(data), "module github.com/offrecord/offrecord\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("bridgetest: offrecord's go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Prepare writes config.yaml (from the binary's own -e example) and
+// registration.yaml (from -g) into dir.
+func Prepare(bin, dir string, opts Options) (*Bridge, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	b := &Bridge{Bin: bin, Dir: dir}
+	if b.port, err = freePort(); err != nil {
+		return nil, err
+	}
+	if out, err := b.run("-e", "-c", b.ConfigPath()); err != nil {
+		return nil, fmt.Errorf("offrecord -e: %v\n%s", err, out)
+	}
+	if err := b.editConfig(opts); err != nil {
+		return nil, err
+	}
+	if out, err := b.run("-g", "-c", b.ConfigPath(), "-r", b.RegistrationPath()); err != nil {
+		return nil, fmt.Errorf("offrecord -g: %v\n%s", err, out)
+	}
+	return b, nil
+}
+
+// run runs the binary to completion in the bridge folder.
+func (b *Bridge) run(args ...string) ([]byte, error) {
+	cmd := exec.Command(b.Bin, args...)
+	cmd.Dir = b.Dir
+	return cmd.CombinedOutput()
+}
+
+// editConfig fills in the loopback settings.
+func (b *Bridge) editConfig(opts Options) error {
+	data, err := os.ReadFile(b.ConfigPath())
+	if err != nil {
+		return err
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return err
+	}
+	level := opts.LogLevel
+	if level == "" {
+		level = "debug"
+	}
+	perms := map[string]any{"*": "relay", opts.Domain: "user"}
+	for _, admin := range opts.Admins {
+		perms[string(admin)] = "admin"
+	}
+	set := map[string]any{
+		"homeserver.address":           opts.HomeserverURL,
+		"homeserver.domain":            opts.Domain,
+		"appservice.address":           "http://127.0.0.1:" + strconv.Itoa(b.port),
+		"appservice.hostname":          "127.0.0.1",
+		"appservice.port":              b.port,
+		"database.uri":                 "file:" + b.DBPath() + "?_txlock=immediate",
+		"bridge.permissions":           perms,
+		"encryption.allow":             opts.Encryption,
+		"encryption.default":           opts.Encryption,
+		"matrix.message_status_events": true,
+		"matrix.delivery_receipts":     true,
+		"logging.min_level":            level,
+		"logging.writers": []any{map[string]any{
+			"type": "file", "format": "json", "filename": b.LogPath(),
+			"max_size": 1000, "max_backups": 0, "compress": false,
+		}},
+	}
+	for k, v := range opts.XMPP {
+		set["network.xmpp."+k] = v
+	}
+	for k, v := range opts.Network {
+		set["network."+k] = v
+	}
+	for k, v := range opts.Extra {
+		set[k] = v
+	}
+	for path, value := range set {
+		if err := setPath(cfg, strings.Split(path, "."), value); err != nil {
+			return err
+		}
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(b.ConfigPath(), out, 0o600)
+}
+
+// setPath sets a nested map key, creating maps on the way.
+func setPath(m map[string]any, path []string, value any) error {
+	for _, key := range path[:len(path)-1] {
+		next, ok := m[key].(map[string]any)
+		if !ok {
+			if m[key] != nil {
+				return fmt.Errorf("bridgetest: config key %s is not a map", key)
+			}
+			next = map[string]any{}
+			m[key] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = value
+	return nil
+}
+
+// ConfigPath is the bridge's config file.
+func (b *Bridge) ConfigPath() string { return filepath.Join(b.Dir, "config.yaml") }
+
+// RegistrationPath is the appservice registration for the homeserver.
+func (b *Bridge) RegistrationPath() string { return filepath.Join(b.Dir, "registration.yaml") }
+
+// DBPath is the SQLite database file.
+func (b *Bridge) DBPath() string { return filepath.Join(b.Dir, "offrecord.db") }
+
+// LogPath is the bridge's JSON log file.
+func (b *Bridge) LogPath() string { return filepath.Join(b.Dir, "bridge.log") }
+
+// StdoutPath holds the process's standard output and error.
+func (b *Bridge) StdoutPath() string { return filepath.Join(b.Dir, "stdout.log") }
+
+// BotMXID is the bridge bot's user ID on domain.
+func (b *Bridge) BotMXID(domain string) id.UserID {
+	return id.NewUserID("xmppbot", domain)
+}
+
+// Start launches the bridge and waits until its appservice API is ready.
+func (b *Bridge) Start() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cmd != nil {
+		return errors.New("bridgetest: already running")
+	}
+	out, err := os.OpenFile(b.StdoutPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(b.Bin, "-c", b.ConfigPath(), "-r", b.RegistrationPath(), "--ignore-unsupported-server")
+	cmd.Dir = b.Dir
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		out.Close()
+		close(done)
+	}()
+	b.cmd, b.done = cmd, done
+	if err := b.waitReady(done); err != nil {
+		_ = cmd.Process.Kill()
+		<-done
+		b.cmd, b.done = nil, nil
+		tail, _ := os.ReadFile(b.StdoutPath())
+		return fmt.Errorf("%w\n--- bridge output ---\n%s", err, lastLines(string(tail), 30))
+	}
+	return nil
+}
+
+// waitReady polls the appservice readiness endpoint until it answers 200.
+func (b *Bridge) waitReady(exited <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	url := "http://127.0.0.1:" + strconv.Itoa(b.port) + "/_matrix/mau/ready"
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			return errors.New("bridgetest: the bridge exited during start-up")
+		case <-ctx.Done():
+			return errors.New("bridgetest: the bridge did not become ready in time")
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop sends SIGTERM and waits for a graceful exit (SIGKILL after a timeout).
+func (b *Bridge) Stop() error {
+	b.mu.Lock()
+	cmd, done := b.cmd, b.done
+	b.cmd, b.done = nil, nil
+	b.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		return nil
+	case <-time.After(stopTimeout):
+		_ = cmd.Process.Kill()
+		<-done
+		return errors.New("bridgetest: the bridge did not stop on SIGTERM")
+	}
+}
+
+// Running reports whether the process is up.
+func (b *Bridge) Running() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cmd == nil {
+		return false
+	}
+	select {
+	case <-b.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that is free right now.
+func FreePort() (int, error) { return freePort() }
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
