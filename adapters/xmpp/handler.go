@@ -55,3 +55,9 @@ func attr(start *xml.StartElement, name string) string {
 	}
 	return ""
 }
+
+// decodeStanza decodes the whole stanza whose start Serve already read. The decoder must see the start
+// element itself, or it refuses the matching end element.
+func decodeStanza(t xml.TokenReader, start *xml.StartElement, v interface{}) error {
+	return xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(*start), t)).Decode(v)
+}

@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -139,3 +140,5 @@ func ctxT(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -39,7 +39,7 @@ func presenceUnavailable() xml.TokenReader {
 // handlePresence updates the presence cache and posts the presence.
 func (c *Client) handlePresence(t xmlstream.TokenReadEncoder, start *xml.StartElement) {
 	var w wirePresence
-	if err := xml.NewTokenDecoder(t).DecodeElement(&w, start); err != nil {
+	if err := decodeStanza(t, start, &w); err != nil {
 		c.malformed(start, err)
 		return
 	}

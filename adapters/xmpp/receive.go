@@ -11,7 +11,7 @@ import (
 // displayed marker, message (body or attachment) or a bare chat state.
 func (c *Client) handleMessage(t xmlstream.TokenReadEncoder, start *xml.StartElement) {
 	var w wireIn
-	if err := xml.NewTokenDecoder(t).DecodeElement(&w, start); err != nil {
+	if err := decodeStanza(t, start, &w); err != nil {
 		c.malformed(start, err)
 		return
 	}

@@ -225,6 +225,7 @@ func (s *Server) stopLocked() {
 	if s.cmd == nil {
 		return
 	}
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // in case it was paused
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
@@ -306,3 +307,17 @@ func (s *Server) LogFile() string { return filepath.Join(s.dir, "prosody.log") }
 
 // Dir is the directory holding config, data and certificates.
 func (s *Server) Dir() string { return s.dir }
+
+// Pause freezes prosody (SIGSTOP): connections stay open but nothing is answered, as with a dead link.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume undoes Pause (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
+}
