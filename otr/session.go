@@ -219,9 +219,19 @@ func (s *session) wipe() {
 	s.discardSilently()
 }
 
-// resetConversation drops any key exchange or finished state in place.
+// resetConversation replaces the otr3 Conversation with a fresh one (and,
+// with KeyPerSession, the identity key with a fresh one): the next key
+// exchange is a new OTR session, free to bind to another peer instance.
 func (s *session) resetConversation() {
 	_, _ = s.conv.End()
+	s.conv.SetOurKeys(nil)
+	if s.ownsKey {
+		if key, err := s.m.keys.newKey(); err == nil {
+			wipeKey(s.ownKey)
+			s.ownKey = key
+		}
+	}
+	s.conv = s.newConversation()
 	s.heldAKE, s.pendingTag = nil, false
 	s.verified, s.trusted, s.smpAsked, s.peerFP = false, false, false, ""
 }
