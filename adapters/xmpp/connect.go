@@ -239,8 +239,7 @@ func (c *Client) hangUp(graceful bool) bool {
 	if graceful {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = s.s.Send(ctx, presenceUnavailable())
-		_ = s.s.SetCloseDeadline(time.Now().Add(2 * time.Second))
-		_ = s.s.Close()
+		_ = s.s.Close() // mellium's SetCloseDeadline races with Serve; our own timeout follows
 		select {
 		case <-s.done:
 		case <-ctx.Done():
