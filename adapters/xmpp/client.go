@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -36,6 +37,8 @@ type Client struct {
 	ev   *dispatcher
 	// jitter returns a number in [0,1) for backoff jitter; replaced in tests.
 	jitter func() float64
+	// dialHook, when set (tests), replaces the TCP dial.
+	dialHook func(ctx context.Context) (net.Conn, error)
 
 	// sendMu serialises writes of queued kinds of stanzas (messages, receipts, markers) and the flush of
 	// the queue after reconnecting, so that they leave in the order Send was called.

@@ -158,6 +158,10 @@ func isConnErr(err error) bool {
 
 // dial opens the TCP (and for direct TLS the TLS) connection. raw is the TCP connection.
 func (c *Client) dial(ctx context.Context) (raw, conn net.Conn, err error) {
+	if c.dialHook != nil {
+		raw, err = c.dialHook(ctx)
+		return raw, raw, err
+	}
 	addr := c.cfg.Server
 	if addr == "" {
 		addr = c.lookupServer(ctx)

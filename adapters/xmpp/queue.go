@@ -18,7 +18,10 @@ func (c *Client) Send(ctx context.Context, m Outgoing) (id string, err error) {
 		return "", err
 	}
 	c.log.Debug().Str("id", m.ID).Str("to", m.To.String()).Int("body_len", len(m.Body)).Msg("Sending message")
-	return m.ID, c.enqueue(ctx, w)
+	if err := c.enqueue(ctx, w); err != nil {
+		return "", err
+	}
+	return m.ID, nil
 }
 
 // enqueue writes w now when online, else queues it.
