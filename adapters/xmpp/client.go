@@ -141,7 +141,8 @@ func (c *Client) state(s ConnState, err error) {
 }
 
 // Close sends unavailable presence, closes the stream, stops Run and waits for it. Later calls return
-// ErrClosed; the Handler gets a final StateDisconnected with a nil error.
+// ErrClosed. The Handler gets a final StateDisconnected with a nil error, possibly after Close returned;
+// Close may be called from a Handler method.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	if c.closed {

@@ -33,7 +33,8 @@ func (d *dispatcher) post(f func()) {
 	}
 }
 
-// stop runs what is queued, then ends the goroutine and waits for it.
+// stop lets the goroutine run what is queued and then end. It does not wait, so that Close may be
+// called from a Handler method.
 func (d *dispatcher) stop() {
 	d.mu.Lock()
 	d.stopped = true
@@ -42,7 +43,6 @@ func (d *dispatcher) stop() {
 	case d.wake <- struct{}{}:
 	default:
 	}
-	<-d.done
 }
 
 func (d *dispatcher) loop() {

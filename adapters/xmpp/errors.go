@@ -39,6 +39,7 @@ func classify(kind, cause error) error {
 	return &classified{kind: kind, cause: cause}
 }
 
+// Error gives the sentinel sentence followed by the technical cause.
 func (e *classified) Error() string { return fmt.Sprintf("%v (%v)", e.kind, e.cause) }
 
 // Is reports the sentinel kind.
@@ -55,6 +56,7 @@ type StanzaError struct {
 	Err  stanza.Error // the condition and text
 }
 
+// Error describes the bounce.
 func (e *StanzaError) Error() string {
 	return fmt.Sprintf("xmpp: %s could not take message %q: %v", e.From, e.ID, e.Err.Condition)
 }
@@ -69,6 +71,7 @@ type ReconnectError struct {
 	Err     error         // why the previous attempt or session failed
 }
 
+// Error describes the wait and its cause.
 func (e *ReconnectError) Error() string {
 	return fmt.Sprintf("xmpp: reconnecting in %v (attempt %d) after: %v", e.After.Round(time.Millisecond), e.Attempt, e.Err)
 }
@@ -83,6 +86,7 @@ type MalformedError struct {
 	Err    error
 }
 
+// Error describes the skipped stanza without its content.
 func (e *MalformedError) Error() string {
 	return fmt.Sprintf("xmpp: skipped a malformed %s stanza %q: %v", e.Stanza, e.ID, e.Err)
 }
