@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -54,4 +55,30 @@ func TestStartRegisterRestart(t *testing.T) {
 		t.Fatalf("direct TLS: %v", err)
 	}
 	conn.Close()
+}
+
+func TestPlaintextWithMAM(t *testing.T) {
+	s := Start(t, Options{NoTLS: true, Plaintext: true, MAM: true})
+	conn, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	_, _ = conn.Write([]byte(`<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`))
+	buf := make([]byte, 4096)
+	var got strings.Builder
+	for !strings.Contains(got.String(), "</stream:features>") {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("read features: %v (got %q)", err, got.String())
+		}
+		got.Write(buf[:n])
+	}
+	if f := got.String(); strings.Contains(f, "starttls") || !strings.Contains(f, "PLAIN") {
+		t.Fatalf("plaintext server features: %s", f)
+	}
+	if b, err := os.ReadFile(s.ConfigFile()); err != nil || !strings.Contains(string(b), `"mam"`) {
+		t.Fatalf("config lacks mam: %v", err)
+	}
 }
