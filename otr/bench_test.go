@@ -60,7 +60,7 @@ func benchPair(b *testing.B) (*Manager, *Manager) {
 	ma = NewManager(Config{ExpireInterval: -1, Limits: lim,
 		Send: func(_, peer, w string) { _, _ = mb.Receive(peer, alice, w) }})
 	mb = NewManager(Config{ExpireInterval: -1, Limits: lim, Policy: PolicyOpportunistic,
-		Send: func(_, peer, w string) { _, _ = ma.Receive(alice, peer, w) }})
+		Send: func(account, _, w string) { _, _ = ma.Receive(alice, account, w) }})
 	b.Cleanup(func() { _ = ma.Close(); _ = mb.Close() })
 	return ma, mb
 }
