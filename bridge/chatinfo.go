@@ -35,8 +35,9 @@ func (c *Client) dmInfo(contact jid.JID) *bridgev2.ChatInfo {
 			IsFull:      true,
 			OtherUserID: other,
 			MemberMap: bridgev2.ChatMemberMap{
-				makeUserID(c.self): {EventSender: c.sender(c.self, true), Membership: event.MembershipJoin},
-				other:              {EventSender: makeEventSender(contact), Membership: event.MembershipJoin},
+				// The user, without a Sender: the account's own ghost only joins for carbons without double puppeting.
+				"":    {EventSender: bridgev2.EventSender{IsFromMe: true, SenderLogin: c.login.ID}, Membership: event.MembershipJoin},
+				other: {EventSender: makeEventSender(contact), Membership: event.MembershipJoin},
 			},
 		},
 	}

@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -30,11 +31,15 @@ type stack struct {
 	hs      *dendritetest.Server
 	bridge  *bridgetest.Bridge
 	bot     id.UserID
+	// e2ee is a second bridge whose portals are all Matrix-encrypted; it
+	// starts only when a test needs it (see startE2EEBridge).
+	e2ee *bridgetest.Bridge
 }
 
 var st *stack
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	if testing.Short() {
 		fmt.Println("e2e: skipped in -short mode")
 		os.Exit(0)
@@ -71,7 +76,7 @@ func runWithStack(m *testing.M) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.bridge, err = bridgetest.Prepare(bin, dir+"/bridge", bridgetest.Options{
+	opts := bridgetest.Options{
 		HomeserverURL: fmt.Sprintf("http://127.0.0.1:%d", hsPort),
 		Domain:        dendritetest.ServerName,
 		Encryption:    true,
@@ -86,13 +91,22 @@ func runWithStack(m *testing.M) (int, error) {
 			"reconnect_min":      "200ms",
 			"reconnect_max":      "2s",
 		},
-	})
-	if err != nil {
+	}
+	if s.bridge, err = bridgetest.Prepare(bin, dir+"/bridge", opts); err != nil {
+		return 0, err
+	}
+	opts.EncryptionDefault = true
+	opts.Extra = map[string]any{
+		"appservice.id":                "offrecord-e2ee",
+		"appservice.bot.username":      "xmppe2eebot",
+		"appservice.username_template": e2eeGhostPrefix + "{{.}}",
+	}
+	if s.e2ee, err = bridgetest.Prepare(bin, dir+"/bridge-e2ee", opts); err != nil {
 		return 0, err
 	}
 	s.hs, err = dendritetest.StartDir(dir+"/dendrite", dendritetest.Options{
 		Port:                    hsPort,
-		AppserviceRegistrations: []string{s.bridge.RegistrationPath()},
+		AppserviceRegistrations: []string{s.bridge.RegistrationPath(), s.e2ee.RegistrationPath()},
 	})
 	if err != nil {
 		return 0, err
@@ -102,6 +116,7 @@ func runWithStack(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer s.bridge.Stop()
+	defer s.e2ee.Stop()
 	s.bot = s.bridge.BotMXID(dendritetest.ServerName)
 	st = s
 	code := m.Run()
@@ -149,23 +164,30 @@ type matrixUser struct {
 	jid  jid.JID
 	pass string
 	mgmt id.RoomID
+	bot  id.UserID
 }
 
 // newMatrixUser creates a Matrix user and an XMPP account, and logs the
 // bridge in with the "login" command in the management room.
 func newMatrixUser(t *testing.T, e2ee bool) *matrixUser {
 	t.Helper()
+	return newMatrixUserOf(t, st.bot, e2ee)
+}
+
+// newMatrixUserOf is newMatrixUser for the bridge whose bot is bot.
+func newMatrixUserOf(t *testing.T, bot id.UserID, e2ee bool) *matrixUser {
+	t.Helper()
 	ctx := ctxFor(t)
 	account, pass := xmppAccount(t, "mx")
 	u := st.hs.NewUser(t, uniqueName("matrix"), dendritetest.UserOptions{AutoJoin: true, E2EE: e2ee})
-	mgmt, err := u.CreateDM(ctx, st.bot, false)
+	mgmt, err := u.CreateDM(ctx, bot, false)
 	if err != nil {
 		t.Fatalf("creating the management room: %v", err)
 	}
-	if err := u.WaitJoined(ctx, mgmt, st.bot); err != nil {
+	if err := u.WaitJoined(ctx, mgmt, bot); err != nil {
 		t.Fatalf("bot did not join the management room: %v", err)
 	}
-	mu := &matrixUser{User: u, jid: account, pass: pass, mgmt: mgmt}
+	mu := &matrixUser{User: u, jid: account, pass: pass, mgmt: mgmt, bot: bot}
 	reply := mu.command(t, "login password "+account.String()+" "+pass)
 	if !strings.Contains(reply, "Logged in as "+account.String()) {
 		t.Fatalf("login reply = %q", reply)
@@ -188,7 +210,7 @@ func (mu *matrixUser) commandIn(t *testing.T, room id.RoomID, text string) strin
 		t.Fatalf("sending %q: %v", strings.Fields(text)[0], err)
 	}
 	evt, err := mu.WaitEventFrom(ctx, cursor, room, func(e *event.Event) bool {
-		return e.Sender == st.bot && e.Type == event.EventMessage && e.Content.AsMessage().MsgType == event.MsgNotice &&
+		return e.Sender == mu.bot && e.Type == event.EventMessage && e.Content.AsMessage().MsgType == event.MsgNotice &&
 			e.Content.Raw["fi.mau.bridge_state"] == nil
 	})
 	if err != nil {
@@ -202,15 +224,36 @@ func (mu *matrixUser) waitState(t *testing.T, cursor int, state string) {
 	t.Helper()
 	if _, err := mu.WaitEventFrom(ctxFor(t), cursor, mu.mgmt, func(e *event.Event) bool {
 		bs, _ := e.Content.Raw["fi.mau.bridge_state"].(map[string]any)
-		return e.Sender == st.bot && bs != nil && bs["state_event"] == state
+		return e.Sender == mu.bot && bs != nil && bs["state_event"] == state
 	}); err != nil {
 		t.Fatalf("no %s bridge state notice: %v", state, err)
 	}
 }
 
+// e2eeGhostPrefix starts the ghost localparts of the E2EE bridge.
+const e2eeGhostPrefix = "xmppe2ee_"
+
 // ghostOf is the Matrix ID of a contact's ghost.
 func ghostOf(contact jid.JID) id.UserID {
-	return id.NewUserID("xmpp_"+id.EncodeUserLocalpart(contact.Bare().String()), dendritetest.ServerName)
+	return ghostWithPrefix("xmpp_", contact)
+}
+
+func ghostWithPrefix(prefix string, contact jid.JID) id.UserID {
+	return id.NewUserID(prefix+id.EncodeUserLocalpart(contact.Bare().String()), dendritetest.ServerName)
+}
+
+// startE2EEBridge starts the second bridge (encrypted portals) for one test.
+func startE2EEBridge(t *testing.T) id.UserID {
+	t.Helper()
+	if err := st.e2ee.Start(); err != nil {
+		t.Fatalf("starting the E2EE bridge: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.e2ee.Stop(); err != nil {
+			t.Errorf("stopping the E2EE bridge: %v", err)
+		}
+	})
+	return st.e2ee.BotMXID(dendritetest.ServerName)
 }
 
 // buddy is an XMPP user on a separate client, recording what it receives.
@@ -262,10 +305,6 @@ type (
 		from  jid.JID
 		state xmppad.ChatState
 	}
-	displayedEvt struct {
-		from jid.JID
-		id   string
-	}
 	receiptEvt struct {
 		from jid.JID
 		id   string
@@ -284,14 +323,12 @@ func (b *buddy) HandleMessage(m *xmppad.Message) { b.record(m) }
 func (b *buddy) HandleChatState(from jid.JID, s xmppad.ChatState, _ xmppad.Carbon) {
 	b.record(chatStateEvt{from, s})
 }
-func (b *buddy) HandleReceipt(from jid.JID, id string) { b.record(receiptEvt{from, id}) }
-func (b *buddy) HandleDisplayed(from jid.JID, id string, _ xmppad.Carbon) {
-	b.record(displayedEvt{from, id})
-}
-func (b *buddy) HandlePresence(*xmppad.Presence)         {}
-func (b *buddy) HandleRoster([]xmppad.RosterItem, bool)  {}
-func (b *buddy) HandleConnState(xmppad.ConnState, error) {}
-func (b *buddy) HandleError(error)                       {}
+func (b *buddy) HandleReceipt(from jid.JID, id string)          { b.record(receiptEvt{from, id}) }
+func (b *buddy) HandleDisplayed(jid.JID, string, xmppad.Carbon) {}
+func (b *buddy) HandlePresence(*xmppad.Presence)                {}
+func (b *buddy) HandleRoster([]xmppad.RosterItem, bool)         {}
+func (b *buddy) HandleConnState(xmppad.ConnState, error)        {}
+func (b *buddy) HandleError(error)                              {}
 
 // waitFor returns the first recorded event matching pred, dropping others.
 func waitFor[T any](t *testing.T, b *buddy, pred func(T) bool) T {

@@ -40,8 +40,8 @@ type Options struct {
 	XMPP map[string]any
 	// Network sets other network.* keys.
 	Network map[string]any
-	// Encryption enables Matrix end-to-end encryption in portals (allowed and default).
-	Encryption bool
+	// Encryption allows Matrix end-to-end encryption in portals; EncryptionDefault makes every new portal encrypted.
+	Encryption, EncryptionDefault bool
 	// LogLevel is the minimum log level ("trace" in tests). Logs go to bridge.log in Dir.
 	LogLevel string
 	// Admins are Matrix user IDs given admin permission; everyone on Domain is a user.
@@ -55,6 +55,7 @@ type Bridge struct {
 	Bin  string // the offrecord binary
 	Dir  string // config, registration, database and logs
 	port int
+	bot  string // the bot's localpart
 
 	mu   sync.Mutex // guards cmd and done
 	cmd  *exec.Cmd
@@ -115,7 +116,10 @@ func Prepare(bin, dir string, opts Options) (*Bridge, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	b := &Bridge{Bin: bin, Dir: dir}
+	b := &Bridge{Bin: bin, Dir: dir, bot: "xmppbot"}
+	if bot, ok := opts.Extra["appservice.bot.username"].(string); ok {
+		b.bot = bot
+	}
 	if b.port, err = freePort(); err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func (b *Bridge) editConfig(opts Options) error {
 		"database.uri":                 "file:" + b.DBPath() + "?_txlock=immediate",
 		"bridge.permissions":           perms,
 		"encryption.allow":             opts.Encryption,
-		"encryption.default":           opts.Encryption,
+		"encryption.default":           opts.EncryptionDefault,
 		"matrix.message_status_events": true,
 		"matrix.delivery_receipts":     true,
 		"logging.min_level":            level,
@@ -229,7 +233,7 @@ func (b *Bridge) StdoutPath() string { return filepath.Join(b.Dir, "stdout.log")
 
 // BotMXID is the bridge bot's user ID on domain.
 func (b *Bridge) BotMXID(domain string) id.UserID {
-	return id.NewUserID("xmppbot", domain)
+	return id.NewUserID(b.bot, domain)
 }
 
 // Start launches the bridge and waits until its appservice API is ready.
