@@ -247,3 +247,44 @@ func TestVersionsEndpoint(t *testing.T) {
 		t.Errorf("server name %q", s.ServerName())
 	}
 }
+
+func TestDetachedStopDir(t *testing.T) {
+	dir := t.TempDir()
+	ctx := testContext(t)
+	s, err := StartDir(dir, Options{Detached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateUser(ctx, "alice", "password-alice", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dendrite.pid")); err != nil {
+		t.Fatal(err)
+	}
+	if err := StopDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(s.URL() + "/_matrix/client/versions"); err == nil {
+		t.Error("Dendrite still answers after StopDir")
+	}
+	if err := StopDir(dir); err != nil {
+		t.Errorf("second StopDir: %v", err)
+	}
+
+	// The same folder starts again with its data and shared secret.
+	s2, err := StartDir(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, err := s2.Login(ctx, "alice", "password-alice"); err != nil {
+		t.Fatal(err)
+	}
+	if s2.SharedSecret() != s.SharedSecret() {
+		t.Error("shared secret changed on reuse of the folder")
+	}
+	if _, err := s2.CreateUser(ctx, "bob", "password-bob", false); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -55,14 +56,20 @@ type Options struct {
 	// BinDir holds dendrite, generate-config and generate-keys. Empty means
 	// the .cache/bin folder of the enclosing Go module.
 	BinDir string
+	// Detached lets Dendrite outlive this process (for a demo running in the
+	// background): it gets its own session and no parent-death signal, and
+	// its PID goes to dir/dendrite.pid so that StopDir can stop it later.
+	// Without it Dendrite is killed when this process dies.
+	Detached bool
 }
 
 // Server is a running Dendrite homeserver.
 type Server struct {
-	dir    string // data folder holding config, key, databases and logs
-	binDir string
-	port   int
-	secret string // registration shared secret
+	dir      string // data folder holding config, key, databases and logs
+	binDir   string
+	port     int
+	secret   string // registration shared secret
+	detached bool
 
 	mu   sync.Mutex // guards cmd and done
 	cmd  *exec.Cmd
@@ -80,6 +87,9 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("dendritetest: stopping Dendrite: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("dendritetest: last lines of %s:\n%s", s.LogPath(), tail(s.LogPath(), 40))
 		}
 	})
 	return s
@@ -108,7 +118,7 @@ func StartDir(dir string, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("appservice registration: %w", err)
 		}
 	}
-	s := &Server{dir: dir, binDir: binDir, secret: randomHex(16)}
+	s := &Server{dir: dir, binDir: binDir, secret: randomHex(16), detached: opts.Detached}
 	if err := s.writeConfig(regs); err != nil {
 		return nil, err
 	}
@@ -224,9 +234,18 @@ func (s *Server) start() error {
 	cmd.Dir = s.dir
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if s.detached {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	} else {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start dendrite: %w", err)
+	}
+	if err := os.WriteFile(s.pidPath(), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return err
 	}
 	done := make(chan struct{})
 	go func() {
@@ -283,6 +302,7 @@ func (s *Server) stop() error {
 	if cmd == nil {
 		return nil
 	}
+	defer os.Remove(s.pidPath())
 	select {
 	case <-done:
 		return nil // already gone
@@ -297,6 +317,57 @@ func (s *Server) stop() error {
 	_ = cmd.Process.Kill()
 	<-done
 	return fmt.Errorf("dendrite ignored SIGTERM for %s and was killed", stopTimeout)
+}
+
+func (s *Server) pidPath() string { return filepath.Join(s.dir, "dendrite.pid") }
+
+// StopDir stops a Dendrite started by another process with StartDir(dir,
+// Options{Detached: true}), using dir/dendrite.pid. It returns nil when no
+// such Dendrite runs.
+func StopDir(dir string) error {
+	pidFile := filepath.Join(dir, "dendrite.pid")
+	b, err := os.ReadFile(pidFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("dendritetest: bad pid file %s", pidFile)
+	}
+	// Only signal the process if it still is a Dendrite (PIDs get reused).
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) != "dendrite" {
+		_ = os.Remove(pidFile)
+		return nil
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return nil // already gone
+	}
+	deadline := time.Now().Add(stopTimeout)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // no way to wait for a non-child
+	}
+	_ = os.Remove(pidFile)
+	return nil
+}
+
+// tail returns the last n lines of a file, for failure reports.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // freePort asks the kernel for an unused TCP port on 127.0.0.1.
