@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/offrecord/offrecord/internal/bridgetest"
+	"github.com/offrecord/offrecord/internal/dendritetest"
+	"github.com/offrecord/offrecord/internal/prosodytest"
+)
+
+// The demo's fixed ports on 127.0.0.1; a busy one is replaced by a free one
+// (state.json and the printed instructions have the ports in use).
+const (
+	portXMPP      = 15222 // prosody c2s (STARTTLS)
+	portXMPPTLS   = 15223 // prosody XEP-0368 direct TLS
+	portXMPPHTTP  = 15280 // prosody http_file_share (XEP-0363 uploads)
+	portMatrixAPI = 18008 // Dendrite client-server API
+)
+
+// The demo accounts. These passwords are made up for the demo and printed on purpose.
+const (
+	matrixUser   = "demo"
+	matrixPass   = "demo-matrix-pw"
+	xmppUser     = "demo" // the Matrix user's own XMPP account, which the bridge logs into
+	xmppUserPass = "demo-xmpp-pw"
+	xmppBuddy    = "buddy" // the scripted buddy (and later: you, in an XMPP client)
+	xmppBudPass  = "buddy-xmpp-pw"
+)
+
+// Protocol on the report pipe (fd 3) from the serve process to the foreground:
+// progress lines, then readyLine or errorPrefix+message.
+const (
+	readyLine   = "READY"
+	errorPrefix = "ERROR "
+)
+
+// startServe starts this program in serve mode in its own session, with its
+// output in dir/serve.log, and records its PID in state.json. Lines from its
+// report pipe go to the returned channel, which is closed when the pipe is.
+func startServe(dir string) (*state, <-chan string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	logPath := filepath.Join(dir, "serve.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer logf.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(exe, "-serve", "-dir", dir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{pw} // fd 3
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return nil, nil, fmt.Errorf("starting the serve process: %w", err)
+	}
+	st := &state{ServePID: cmd.Process.Pid, Started: time.Now(), Dir: dir, Logs: logs{Serve: logPath}}
+	if err := writeState(st); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, nil, err
+	}
+	// The serve process must outlive us: never Wait for it, just release it.
+	_ = cmd.Process.Release()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		defer pr.Close()
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return st, lines, nil
+}
+
+// serve is the serve mode: bring the stack up, report on fd 3, then hold it
+// until SIGTERM or SIGINT and stop everything. It returns the exit status.
+func serve(dir string) int {
+	report := io.Writer(os.NewFile(3, "report"))
+	say := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		fmt.Fprintln(report, msg)
+		fmt.Printf("%s %s\n", time.Now().Format(time.RFC3339), msg)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer cancel()
+
+	var stops []func() // in start order; run in reverse
+	defer func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+		_ = os.Remove(statePath(dir)) // nothing of the demo runs any more
+		fmt.Printf("%s stopped everything\n", time.Now().Format(time.RFC3339))
+	}()
+	st, err := bringUp(ctx, dir, say, &stops)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		fmt.Fprintln(report, errorPrefix+strings.ReplaceAll(err.Error(), "\n", " | "))
+		fmt.Printf("%s bring-up failed: %v\n", time.Now().Format(time.RFC3339), err)
+		return 1
+	}
+	fmt.Fprintln(report, readyLine)
+	if c, ok := report.(io.Closer); ok {
+		c.Close()
+	}
+	<-ctx.Done()
+	fmt.Printf("%s signalled: stopping the stack in %s\n", time.Now().Format(time.RFC3339), st.Dir)
+	return 0
+}
+
+// bringUp starts prosody, Dendrite and the bridge in dir, creates the demo
+// accounts and writes the full state.json. Each started part appends its stop
+// function to stops.
+func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[]func()) (*state, error) {
+	st := &state{ServePID: os.Getpid(), Started: time.Now(), Dir: dir, Logs: logs{Serve: filepath.Join(dir, "serve.log")}}
+
+	say("building the bridge (go build -tags goolm ./cmd/offrecord)")
+	bin, err := bridgetest.Build()
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	xs, err := prosodytest.StartDir(filepath.Join(dir, "prosody"), prosodytest.Options{
+		C2SPort: portOrFree(portXMPP), DirectTLSPort: portOrFree(portXMPPTLS), HTTPPort: portOrFree(portXMPPHTTP),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prosody: %w", err)
+	}
+	*stops = append(*stops, func() { _ = xs.Close() })
+	st.XMPPServer, st.XMPPDirectTLS, st.XMPPDomain, st.CAFile = xs.Addr(), xs.DirectTLSAddr(), xs.Domain(), xs.CAFile()
+	st.Logs.Prosody = xs.LogFile()
+	say("prosody is up: XMPP c2s %s (STARTTLS), domain %s", xs.Addr(), xs.Domain())
+	for _, acc := range [][2]string{{xmppUser, xmppUserPass}, {xmppBuddy, xmppBudPass}} {
+		if err := xs.Register(acc[0], acc[1]); err != nil {
+			return nil, err
+		}
+	}
+	say("XMPP accounts %s@%s and %s@%s registered", xmppUser, xs.Domain(), xmppBuddy, xs.Domain())
+
+	hsPort := portOrFree(portMatrixAPI)
+	if hsPort == 0 {
+		if hsPort, err = bridgetest.FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	st.Homeserver = "http://127.0.0.1:" + strconv.Itoa(hsPort)
+	st.ServerName = dendritetest.ServerName
+	br, err := bridgetest.Prepare(bin, filepath.Join(dir, "bridge"), bridgetest.Options{
+		HomeserverURL: st.Homeserver,
+		Domain:        st.ServerName,
+		LogLevel:      "debug",
+		XMPP: map[string]any{
+			"tls":     "required",
+			"ca_file": xs.CAFile(),
+			"server":  xs.Addr(),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bridge config: %w", err)
+	}
+	st.Bot = br.BotMXID(st.ServerName).String()
+	st.Logs.Bridge = br.LogPath()
+	st.Appservice = appserviceURL(br.RegistrationPath())
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	hs, err := dendritetest.StartDir(filepath.Join(dir, "dendrite"), dendritetest.Options{
+		Port:                    hsPort,
+		AppserviceRegistrations: []string{br.RegistrationPath()},
+	})
+	if err != nil {
+		if errors.Is(err, dendritetest.ErrNoBinaries) {
+			return nil, fmt.Errorf("%w: run `make deps`", err)
+		}
+		return nil, fmt.Errorf("dendrite: %w", err)
+	}
+	*stops = append(*stops, func() { _ = hs.Close() })
+	st.Logs.Dendrite = hs.LogPath()
+	say("Dendrite is up: homeserver %s, server name %s", hs.URL(), hs.ServerName())
+	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
+	cli, err := hs.CreateUser(cctx, matrixUser, matrixPass, false)
+	if err == nil {
+		_, _ = cli.Logout(cctx) // the foreground logs in with its own device
+	}
+	ccancel()
+	if err != nil {
+		return nil, fmt.Errorf("creating the Matrix user: %w", err)
+	}
+	say("Matrix user %s created", hs.UserID(matrixUser))
+
+	if err := br.Start(); err != nil {
+		return nil, fmt.Errorf("bridge: %w (log: %s)", err, br.LogPath())
+	}
+	*stops = append(*stops, func() { _ = br.Stop() })
+	say("bridge is up: appservice %s, bot %s", st.Appservice, st.Bot)
+
+	st.Processes = childProcs(os.Getpid())
+	st.Ready = true
+	if err := writeState(st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// portOrFree returns port if 127.0.0.1:port is free now, else 0 ("pick one").
+func portOrFree(port int) int {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return 0
+	}
+	l.Close()
+	return port
+}
+
+// appserviceURL reads the bridge's address from its registration.
+func appserviceURL(registration string) string {
+	var reg struct {
+		URL string `yaml:"url"`
+	}
+	if b, err := os.ReadFile(registration); err == nil {
+		_ = yaml.Unmarshal(b, &reg)
+	}
+	return reg.URL
+}
