@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -216,7 +218,7 @@ func TestWrongPassword(t *testing.T) {
 	if err := u.WaitJoined(ctx, mgmt, st.bot); err != nil {
 		t.Fatal(err)
 	}
-	mu := &matrixUser{User: u, mgmt: mgmt}
+	mu := &matrixUser{User: u, mgmt: mgmt, bot: st.bot}
 	reply := mu.command(t, "login password "+account.String()+" not-the-password")
 	if !strings.Contains(reply, "refused the address or password") {
 		t.Errorf("reply = %q, want a clear wrong-password message", reply)
@@ -285,4 +287,24 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 	}
 	bob.send(t, alice.jid, xmppad.Outgoing{Body: "after restart"})
 	alice.waitFrom(t, ghostOf(bob.jid), "after restart")
+}
+
+// TestPasswordNotLoggedOrStored: after a login the XMPP password is in
+// neither the bridge's trace-level log nor its database files.
+func TestPasswordNotLoggedOrStored(t *testing.T) {
+	alice := newMatrixUser(t, false)
+	bob := newBuddy(t, "bob")
+	bob.send(t, alice.jid, xmppad.Outgoing{Body: "after login"})
+	alice.waitFrom(t, ghostOf(bob.jid), "after login")
+	for _, path := range []string{st.bridge.LogPath(), st.bridge.StdoutPath(), st.bridge.DBPath(), st.bridge.DBPath() + "-wal", st.bridge.DBPath() + "-shm"} {
+		data, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(alice.pass)) {
+			t.Errorf("the XMPP password appears in %s", filepath.Base(path))
+		}
+	}
 }
