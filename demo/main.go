@@ -44,9 +44,10 @@ func main() {
 	default:
 		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := runDemo(ctx, dir)
+		interrupted := ctx.Err() != nil
 		cancel()
 		if err != nil {
-			if ctx.Err() != nil {
+			if interrupted {
 				fmt.Fprintln(os.Stderr, "demo: interrupted; everything the demo started was stopped")
 				os.Exit(130)
 			}

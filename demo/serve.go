@@ -158,7 +158,7 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 	*stops = append(*stops, func() { _ = xs.Close() })
 	st.XMPPServer, st.XMPPDirectTLS, st.XMPPDomain, st.CAFile = xs.Addr(), xs.DirectTLSAddr(), xs.Domain(), xs.CAFile()
 	st.Logs.Prosody = xs.LogFile()
-	say("prosody is up: XMPP c2s %s (STARTTLS), domain %s", xs.Addr(), xs.Domain())
+	say("prosody is up: XMPP c2s %s (STARTTLS)%s, domain %s", xs.Addr(), busy(portXMPP, xs.Addr()), xs.Domain())
 	for _, acc := range [][2]string{{xmppUser, xmppUserPass}, {xmppBuddy, xmppBudPass}} {
 		if err := xs.Register(acc[0], acc[1]); err != nil {
 			return nil, err
@@ -206,7 +206,7 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 	}
 	*stops = append(*stops, func() { _ = hs.Close() })
 	st.Logs.Dendrite = hs.LogPath()
-	say("Dendrite is up: homeserver %s, server name %s", hs.URL(), hs.ServerName())
+	say("Dendrite is up: homeserver %s%s, server name %s", hs.URL(), busy(portMatrixAPI, hs.URL()), hs.ServerName())
 	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 	cli, err := hs.CreateUser(cctx, matrixUser, matrixPass, false)
 	if err == nil {
@@ -240,6 +240,14 @@ func portOrFree(port int) int {
 	}
 	l.Close()
 	return port
+}
+
+// busy notes that the fixed port was taken when addr does not end in it.
+func busy(port int, addr string) string {
+	if p := ":" + strconv.Itoa(port); !strings.HasSuffix(addr, p) {
+		return " (" + p[1:] + " was busy)"
+	}
+	return ""
 }
 
 // appserviceURL reads the bridge's address from its registration.
