@@ -46,9 +46,9 @@ type scene struct {
 	ghost    id.UserID
 	portal   id.RoomID
 
-	hello    sent // buddy's first message
-	reply    sent // the Matrix user's reply
-	replyTo  jid.JID
+	hello    sent    // buddy's first message
+	reply    sent    // the Matrix user's reply
+	replyTo  jid.JID // the full JID the bridge sends the Matrix user's messages from
 	stopXMPP context.CancelFunc
 }
 
@@ -127,20 +127,20 @@ func actLogin(ctx context.Context, sc *scene) error {
 		return fmt.Errorf("the bridge did not log in: %q", answer)
 	}
 
-	sc.buddy = &buddy{events: make(chan any, 256)}
-	sc.buddy.client, err = xmppad.New(xmppad.Config{
+	b := &buddy{events: make(chan any, 256)}
+	b.client, err = xmppad.New(xmppad.Config{
 		JID:      sc.buddyJID.String(),
 		Password: xmppBudPass,
 		Resource: "demo-script",
 		Server:   st.XMPPServer,
 		TLS:      xmppad.TLSRequired,
 		CAFile:   st.CAFile,
-	}, sc.buddy)
+	}, b)
 	if err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	sc.stopXMPP = cancel
+	sc.buddy, sc.stopXMPP = b, cancel
 	if err := sc.buddy.client.Connect(ctx); err != nil {
 		return fmt.Errorf("buddy's XMPP login: %w", err)
 	}
