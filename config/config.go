@@ -34,6 +34,7 @@ type Config struct {
 	XMPP                XMPPConfig `yaml:"xmpp"`
 	DisplaynameTemplate string     `yaml:"displayname_template"`
 	PasswordKey         string     `yaml:"password_key"`
+	OTR                 OTRConfig  `yaml:"otr"`
 
 	displaynameTemplate *template.Template
 }
@@ -52,6 +53,33 @@ type XMPPConfig struct {
 	ReconnectMax      time.Duration `yaml:"reconnect_max"`
 	QueueLimit        int           `yaml:"queue_limit"`
 	MaxFileSize       int64         `yaml:"max_file_size"`
+}
+
+// OTR policies accepted in otr.policy.
+const (
+	OTRPolicyNever         = "never"
+	OTRPolicyManual        = "manual"
+	OTRPolicyOpportunistic = "opportunistic"
+	OTRPolicyAlways        = "always"
+)
+
+// OTR key modes accepted in otr.key_mode.
+const (
+	OTRKeyPerSession = "per_session"
+	OTRKeyPerAccount = "per_account"
+)
+
+// OTRConfig describes Off-the-Record messaging at the bridge edge.
+type OTRConfig struct {
+	Enabled                bool          `yaml:"enabled"`
+	Policy                 string        `yaml:"policy"`
+	AllowV2                bool          `yaml:"allow_v2"`
+	KeyMode                string        `yaml:"key_mode"`
+	StartTimeout           time.Duration `yaml:"start_timeout"`
+	AcceptTimeout          time.Duration `yaml:"accept_timeout"`
+	IdleTimeout            time.Duration `yaml:"idle_timeout"`
+	RedactOnEnd            bool          `yaml:"redact_on_end"`
+	RequireEncryptedPortal bool          `yaml:"require_encrypted_portal"`
 }
 
 // DisplaynameParams are the values available to displayname_template.
@@ -79,6 +107,16 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.PasswordKeyBytes(); err != nil {
 		return err
+	}
+	switch c.OTR.Policy {
+	case OTRPolicyNever, OTRPolicyManual, OTRPolicyOpportunistic, OTRPolicyAlways:
+	default:
+		return fmt.Errorf("network.otr.policy must be never, manual, opportunistic or always, not %q", c.OTR.Policy)
+	}
+	switch c.OTR.KeyMode {
+	case OTRKeyPerSession, OTRKeyPerAccount:
+	default:
+		return fmt.Errorf("network.otr.key_mode must be per_session or per_account, not %q", c.OTR.KeyMode)
 	}
 	tpl, err := template.New("displayname").Parse(c.DisplaynameTemplate)
 	if err != nil {
@@ -130,6 +168,12 @@ func Upgrade(helper up.Helper) {
 	helper.Copy(up.Int, "xmpp", "queue_limit")
 	helper.Copy(up.Int, "xmpp", "max_file_size")
 	helper.Copy(up.Str, "displayname_template")
+	for _, key := range []string{"policy", "key_mode", "start_timeout", "accept_timeout", "idle_timeout"} {
+		helper.Copy(up.Str, "otr", key)
+	}
+	for _, key := range []string{"enabled", "allow_v2", "redact_on_end", "require_encrypted_portal"} {
+		helper.Copy(up.Bool, "otr", key)
+	}
 	if key, ok := helper.Get(up.Str, "password_key"); !ok || key == "generate" || key == "" {
 		helper.Set(up.Str, NewPasswordKey(), "password_key")
 	} else {
@@ -143,6 +187,7 @@ var Upgrader = &up.StructUpgrader{
 	Blocks: [][]string{
 		{"displayname_template"},
 		{"password_key"},
+		{"otr"},
 	},
 	Base: ExampleConfig,
 }

@@ -30,6 +30,9 @@ func TestExampleValidates(t *testing.T) {
 	if c.XMPP.AllowPlainAuth {
 		t.Error("plain auth without TLS must be off by default")
 	}
+	if c.OTR.Enabled || c.OTR.Policy != OTRPolicyManual || !c.OTR.AllowV2 || !c.OTR.RedactOnEnd || c.OTR.KeyMode != OTRKeyPerSession {
+		t.Errorf("OTR defaults = %+v; want disabled, manual, v2 allowed, redact on end, per-session keys", c.OTR)
+	}
 	if got := c.FormatDisplayname(DisplaynameParams{Name: "Bob", JID: "bob@example.org"}); got != "Bob (XMPP)" {
 		t.Errorf("display name = %q", got)
 	}
@@ -47,6 +50,8 @@ func TestValidateRejects(t *testing.T) {
 		"password key generate": func(c *Config) { c.PasswordKey = "generate" },
 		"short password key":    func(c *Config) { c.PasswordKey = "c2hvcnQ" },
 		"bad template":          func(c *Config) { c.DisplaynameTemplate = "{{" },
+		"unknown otr policy":    func(c *Config) { c.OTR.Policy = "sometimes" },
+		"unknown key mode":      func(c *Config) { c.OTR.KeyMode = "per_moon" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := exampleConfig(t)
