@@ -105,8 +105,12 @@ func (c *Client) Connect(ctx context.Context) {
 	go xc.Run(runCtx)
 }
 
-// Disconnect closes the XMPP session.
+// Disconnect ends this login's OTR conversations (redacting their Matrix
+// copies, wiping keys) and closes the XMPP session.
 func (c *Client) Disconnect() {
+	if l := c.conn.otr; l != nil {
+		l.endLogin(c.login.ID)
+	}
 	c.mu.Lock()
 	xc, cancel := c.xc, c.cancel
 	c.xc, c.cancel = nil, nil

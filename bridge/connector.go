@@ -9,6 +9,7 @@ import (
 
 	"go.mau.fi/util/configupgrade"
 	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/commands"
 	"maunium.net/go/mautrix/bridgev2/database"
 	"maunium.net/go/mautrix/bridgev2/networkid"
 
@@ -20,6 +21,7 @@ var (
 	_ bridgev2.ConfigValidatingNetwork     = (*Connector)(nil)
 	_ bridgev2.IdentifierValidatingNetwork = (*Connector)(nil)
 	_ bridgev2.MaxFileSizeingNetwork       = (*Connector)(nil)
+	_ bridgev2.StoppableNetwork            = (*Connector)(nil)
 )
 
 // Connector is the bridgev2 network connector for XMPP.
@@ -32,6 +34,8 @@ type Connector struct {
 	passwordKey []byte
 	// maxMatrixFileSize is the homeserver's upload limit, set once at start.
 	maxMatrixFileSize int64
+	// otr runs OTR sessions; nil when network.otr.enabled is off. Set in Start.
+	otr *otrLayer
 }
 
 // Init stores the bridge.
@@ -39,9 +43,23 @@ func (c *Connector) Init(br *bridgev2.Bridge) {
 	c.Bridge = br
 }
 
-// Start has no network-wide work to do: every login connects on its own.
+// Start registers the otr command and, when OTR is enabled, starts the
+// process-wide OTR session manager. Every login connects on its own.
 func (c *Connector) Start(ctx context.Context) error {
+	if proc, ok := c.Bridge.Commands.(*commands.Processor); ok {
+		proc.AddHandler(otrCommand)
+	}
+	if c.Config.OTR.Enabled {
+		c.otr = newOTRLayer(c)
+	}
 	return nil
+}
+
+// Stop wipes every OTR key left (logins have ended their sessions by now).
+func (c *Connector) Stop() {
+	if c.otr != nil {
+		c.otr.mgr.Close()
+	}
 }
 
 // ValidateConfig checks the network section before the bridge starts.

@@ -44,6 +44,17 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	if xc == nil {
 		return nil, errNotConnected
 	}
+	if l := c.conn.otr; l != nil {
+		if handled, err := l.sendFromMatrix(ctx, c, msg, contact); handled {
+			if err != nil {
+				return nil, err
+			}
+			// Sent (or held) off the record: no database row, so nothing of it is kept.
+			c.conn.Bridge.Matrix.SendMessageStatus(ctx, &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true},
+				bridgev2.StatusEventInfoFromEvent(msg.Event))
+			return &bridgev2.MatrixMessageResponse{Pending: true}, nil
+		}
+	}
 	out := xmppad.Outgoing{To: contact, RequestReceipt: true, Markable: true, ChatState: xmppad.ChatActive}
 	content := msg.Content
 	switch content.MsgType {
@@ -96,6 +107,9 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 	xc := c.xmpp()
 	if xc == nil {
 		return errNotConnected
+	}
+	if l := c.conn.otr; l != nil && l.active(c, contact) {
+		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	_, stanzaID := parseMessageID(msg.EditTarget.ID)
 	body := strings.TrimPrefix(msg.Content.Body, "* ")

@@ -50,6 +50,15 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 	if contact.Equal(c.self) || contact.Localpart() == "" {
 		return // messages to ourselves or from servers are not chats
 	}
+	if l := c.conn.otr; l != nil && m.Body != "" {
+		if m.Carbon != xmppad.CarbonNone {
+			if looksLikeOTR(m.Body) {
+				return // OTR copied to us as a carbon belongs to another client's session
+			}
+		} else if !fromMe && l.receive(c, contact, m) {
+			return
+		}
+	}
 	in, ok := c.receive(contact, m)
 	if !ok {
 		return

@@ -35,6 +35,9 @@ func (c *Client) HandlePresence(p *xmppad.Presence) {
 	if contact.Equal(c.self) || contact.Localpart() == "" {
 		return
 	}
+	if l := c.conn.otr; l != nil {
+		l.presence(c, p)
+	}
 	ctx := c.backgroundCtx()
 	ghost, err := c.conn.Bridge.GetExistingGhostByID(ctx, makeUserID(contact))
 	if err != nil || ghost == nil {

@@ -1,0 +1,528 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"html"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/networkid"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/config"
+	"github.com/offrecord/offrecord/otr"
+)
+
+// otrContentKey is the custom content field on OTR messages and notices.
+const otrContentKey = "org.offrecord.otr"
+
+// otrEME is the XEP-0380 namespace marking OTR stanzas.
+const otrEME = "urn:xmpp:otr:0"
+
+// otrLayer runs OTR between each login and its contacts, on one otr.Manager
+// for the whole process. It keeps, in RAM only, which full JID a session
+// runs with and which Matrix events carry OTR plaintext, to redact them when
+// the session ends. It never logs plaintext.
+type otrLayer struct {
+	conn *Connector
+	cfg  config.OTRConfig
+	mgr  *otr.Manager
+	log  zerolog.Logger
+
+	// mu guards chats.
+	mu    sync.Mutex
+	chats map[otrKey]*otrChat
+}
+
+// otrKey names one OTR conversation: a login and a contact's bare JID.
+type otrKey struct {
+	login   networkid.UserLoginID
+	contact string
+}
+
+// otrChat is the bridge's RAM-only record of one conversation.
+type otrChat struct {
+	// peer is the buddy's full JID the session runs with (bare before we know it).
+	peer jid.JID
+	// copies are Matrix events holding OTR plaintext (both directions, and
+	// SMP questions), redacted when the session ends.
+	copies []copyRef
+}
+
+// copyRef is a Matrix event to redact.
+type copyRef struct {
+	room  id.RoomID
+	event id.EventID
+}
+
+func newOTRLayer(c *Connector) *otrLayer {
+	l := &otrLayer{
+		conn:  c,
+		cfg:   c.Config.OTR,
+		log:   c.Bridge.Log.With().Str("component", "otr").Logger(),
+		chats: make(map[otrKey]*otrChat),
+	}
+	policy := map[string]otr.Policy{
+		config.OTRPolicyNever:         otr.PolicyNever,
+		config.OTRPolicyManual:        otr.PolicyManual,
+		config.OTRPolicyOpportunistic: otr.PolicyOpportunistic,
+		config.OTRPolicyAlways:        otr.PolicyAlways,
+	}[l.cfg.Policy]
+	keyMode := otr.KeyPerSession
+	if l.cfg.KeyMode == config.OTRKeyPerAccount {
+		keyMode = otr.KeyPerAccount
+	}
+	l.mgr = otr.NewManager(otr.Config{
+		Policy:        policy,
+		DisallowV2:    !l.cfg.AllowV2,
+		KeyMode:       keyMode,
+		StartTimeout:  l.cfg.StartTimeout,
+		AcceptTimeout: l.cfg.AcceptTimeout,
+		IdleTimeout:   l.cfg.IdleTimeout,
+		Send:          l.sendWire,
+		OnEvent:       l.onEvent,
+	})
+	return l
+}
+
+// quietCtx returns a context whose logger discards everything, for Matrix
+// requests whose bodies hold OTR plaintext: mautrix logs request bodies at
+// debug level on the context logger.
+func quietCtx() (context.Context, context.CancelFunc) {
+	ctx := zerolog.New(io.Discard).WithContext(context.Background())
+	return context.WithTimeout(ctx, 30*time.Second)
+}
+
+// chat returns (creating) the record of a conversation.
+func (l *otrLayer) chat(key otrKey) *otrChat {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chats[key]
+	if ch == nil {
+		bare, _ := jid.Parse(key.contact)
+		ch = &otrChat{peer: bare}
+		l.chats[key] = ch
+	}
+	return ch
+}
+
+// setPeer records the full JID a conversation runs with.
+func (l *otrLayer) setPeer(key otrKey, full jid.JID) {
+	ch := l.chat(key)
+	l.mu.Lock()
+	ch.peer = full
+	l.mu.Unlock()
+}
+
+// remember adds a Matrix event holding OTR plaintext to the redaction list.
+func (l *otrLayer) remember(key otrKey, room id.RoomID, evt id.EventID) {
+	ch := l.chat(key)
+	l.mu.Lock()
+	ch.copies = append(ch.copies, copyRef{room, evt})
+	l.mu.Unlock()
+}
+
+// client returns the live Client of a login.
+func (l *otrLayer) client(login networkid.UserLoginID) *Client {
+	ul := l.conn.Bridge.GetCachedUserLoginByID(login)
+	if ul == nil {
+		return nil
+	}
+	c, _ := ul.Client.(*Client)
+	return c
+}
+
+// sendWire delivers OTR wire text (or the manager's plain notices) to the
+// buddy: to the full JID, with XEP-0334 no-store/no-copy hints, carbons
+// private and, for OTR data, the XEP-0380 marker.
+func (l *otrLayer) sendWire(account, peer, wire string) {
+	key := otrKey{networkid.UserLoginID(account), peer}
+	c := l.client(key.login)
+	var xc *xmppad.Client
+	if c != nil {
+		xc = c.xmpp()
+	}
+	if xc == nil {
+		l.log.Warn().Str("contact", peer).Msg("Dropping OTR message: the login is not connected")
+		return
+	}
+	l.mu.Lock()
+	to := l.chat0(key)
+	l.mu.Unlock()
+	out := xmppad.Outgoing{To: to, Body: wire, NoStore: true, NoPermanentStore: true, NoCopy: true, Private: true}
+	if strings.HasPrefix(wire, "?OTR") {
+		out.EME = otrEME
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := xc.Send(ctx, out); err != nil {
+		l.log.Warn().Err(err).Str("contact", peer).Int("wire_length", len(wire)).Msg("Could not send OTR message")
+	}
+}
+
+// chat0 returns the peer JID of a conversation; mu must be held.
+func (l *otrLayer) chat0(key otrKey) jid.JID {
+	if ch := l.chats[key]; ch != nil && ch.peer.Localpart() != "" {
+		return ch.peer
+	}
+	bare, _ := jid.Parse(key.contact)
+	return bare
+}
+
+// onEvent shows a session event in the portal and redacts the session's
+// Matrix copies when it is over.
+func (l *otrLayer) onEvent(ev otr.Event) {
+	key := otrKey{networkid.UserLoginID(ev.Account), ev.Peer}
+	kind := ev.Kind.String()
+	text := ev.Text
+	var extraCopy bool
+	switch ev.Kind {
+	case otr.EventSMPInProgress:
+		return
+	case otr.EventPendingAcceptance:
+		text = "🔑 " + ev.Peer + " wants an off-the-record conversation. Accept with `!xmpp otr accept`, or decline with `!xmpp otr deny`."
+	case otr.EventStarted:
+		text = "🔑 Asked " + ev.Peer + " for an off-the-record conversation; waiting for the answer."
+	case otr.EventSecure:
+		text = "🔑 Off-the-record conversation started (OTR v" + strconv.Itoa(ev.Version) + "). Your fingerprint: " + ev.OwnFingerprint +
+			"; theirs: " + ev.PeerFingerprint + ". Verify with `!xmpp otr verify <secret>` or compare fingerprints and `!xmpp otr trust`."
+	case otr.EventRefreshed:
+		text = "🔑 New keys are in use."
+	case otr.EventEnded:
+		text = "Off-the-record conversation ended; messages are plaintext again."
+	case otr.EventFinished:
+		text = ev.Peer + " ended the off-the-record conversation. Your messages are held back until you `!xmpp otr end` (continue in plaintext) or `!xmpp otr start` again."
+	case otr.EventSMPAsked:
+		q := l.mgr.Status(ev.Account, ev.Peer).SMPQuestion
+		text = ev.Peer + " wants to verify you. Answer with `!xmpp otr answer <secret>`."
+		if q != "" {
+			text = ev.Peer + " wants to verify you and asks: “" + q + "” Answer with `!xmpp otr answer <secret>`."
+			extraCopy = true
+		}
+	case otr.EventSMPSucceeded:
+		text = "✅ " + ev.Peer + " is verified: you share the secret."
+	case otr.EventSMPFailed:
+		text = "❌ Verification failed: the secrets differ."
+	case otr.EventError:
+		if errors.Is(ev.Err, otr.ErrNotInPrivate) {
+			kind = "lost"
+			text = ev.Peer + " sent an OTR message for a session the bridge no longer has (it may have restarted; keys live only in RAM). Use `!xmpp otr start` to begin again."
+		}
+	}
+	if text == "" {
+		text = "OTR: " + kind
+	}
+	ctx, cancel := quietCtx()
+	defer cancel()
+	evtID := l.notice(ctx, key, kind, text, map[string]any{
+		"state":            ev.State.String(),
+		"version":          ev.Version,
+		"own_fingerprint":  ev.OwnFingerprint,
+		"peer_fingerprint": ev.PeerFingerprint,
+		"verified":         ev.Verified,
+		"trusted":          ev.Trusted,
+	})
+	if extraCopy && evtID != "" {
+		if room := l.room(ctx, key); room != "" {
+			l.remember(key, room, evtID)
+		}
+	}
+	switch {
+	case ev.Kind == otr.EventFinished, ev.State == otr.StatePlaintext && ev.Kind != otr.EventStarted:
+		l.over(ctx, key, ev.State == otr.StatePlaintext)
+	}
+}
+
+// over redacts a conversation's Matrix copies (unless redact_on_end is off)
+// and, when forget is set, drops its record.
+func (l *otrLayer) over(ctx context.Context, key otrKey, forget bool) {
+	l.mu.Lock()
+	ch := l.chats[key]
+	var copies []copyRef
+	if ch != nil {
+		copies, ch.copies = ch.copies, nil
+		if forget {
+			delete(l.chats, key)
+		}
+	}
+	l.mu.Unlock()
+	if !l.cfg.RedactOnEnd {
+		return
+	}
+	for _, ref := range copies {
+		_, err := l.conn.Bridge.Bot.SendMessage(ctx, ref.room, event.EventRedaction, &event.Content{
+			Parsed: &event.RedactionEventContent{Redacts: ref.event, Reason: "off-the-record conversation ended"},
+		}, nil)
+		if err != nil {
+			l.log.Warn().Err(err).Stringer("event_id", ref.event).Msg("Could not redact an OTR message copy")
+		}
+	}
+}
+
+// room returns the portal room of a conversation, or "".
+func (l *otrLayer) room(ctx context.Context, key otrKey) id.RoomID {
+	contact, err := parseBareJID(key.contact)
+	if err != nil {
+		return ""
+	}
+	portal, err := l.conn.Bridge.GetExistingPortalByKey(ctx, makePortalKey(key.login, contact))
+	if err != nil || portal == nil {
+		return ""
+	}
+	return portal.MXID
+}
+
+// notice posts an m.notice from the bridge bot in the conversation's portal,
+// tagged with the event kind so clients and bots can tell OTR notices apart.
+func (l *otrLayer) notice(ctx context.Context, key otrKey, kind, text string, fields map[string]any) id.EventID {
+	room := l.room(ctx, key)
+	if room == "" {
+		room = l.ensurePortal(ctx, key)
+	}
+	if room == "" {
+		l.log.Warn().Str("contact", key.contact).Str("otr_event", kind).Msg("No portal to show an OTR notice in")
+		return ""
+	}
+	return sendOTRNotice(ctx, l.conn.Bridge.Bot, room, kind, text, fields)
+}
+
+// sendOTRNotice sends a tagged OTR notice as the bot.
+func sendOTRNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) id.EventID {
+	tag := map[string]any{"event": kind}
+	for k, v := range fields {
+		tag[k] = v
+	}
+	resp, err := bot.SendMessage(ctx, room, event.EventMessage, &event.Content{
+		Parsed: &event.MessageEventContent{MsgType: event.MsgNotice, Body: text},
+		Raw:    map[string]any{otrContentKey: tag},
+	}, nil)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("otr_event", kind).Msg("Could not send an OTR notice")
+		return ""
+	}
+	return resp.EventID
+}
+
+// ensurePortal creates the DM portal for a conversation that starts with OTR.
+func (l *otrLayer) ensurePortal(ctx context.Context, key otrKey) id.RoomID {
+	c := l.client(key.login)
+	contact, err := parseBareJID(key.contact)
+	if c == nil || err != nil {
+		return ""
+	}
+	portal, err := l.conn.Bridge.GetPortalByKey(ctx, makePortalKey(key.login, contact))
+	if err != nil {
+		return ""
+	}
+	if portal.MXID == "" {
+		if err := portal.CreateMatrixRoom(ctx, c.login, c.dmInfo(contact)); err != nil {
+			l.log.Warn().Err(err).Str("contact", key.contact).Msg("Could not create a portal for an OTR request")
+			return ""
+		}
+	}
+	return portal.MXID
+}
+
+// looksLikeOTR reports whether a body is OTR protocol text.
+func looksLikeOTR(body string) bool {
+	return strings.Contains(body, "?OTR") || strings.Contains(body, otrWhitespaceTagBase)
+}
+
+// receive hands an incoming chat message to OTR. It returns true when the
+// message was OTR and has been dealt with; otherwise the caller bridges
+// m.Body (which receive may have replaced, e.g. with a tag removed) as usual.
+func (l *otrLayer) receive(c *Client, contact jid.JID, m *xmppad.Message) bool {
+	key := otrKey{c.login.ID, contact.String()}
+	isOTR := looksLikeOTR(m.Body)
+	if isOTR {
+		l.setPeer(key, m.From)
+	}
+	in, err := l.mgr.Receive(string(key.login), key.contact, m.Body)
+	if err != nil {
+		// The manager has reported it (an event, and an OTR error to the peer as libotr does).
+		return true
+	}
+	if !in.OTR {
+		return false
+	}
+	if len(in.Plaintext) == 0 {
+		return true
+	}
+	if !in.Encrypted {
+		m.Body = string(in.Plaintext)
+		return false
+	}
+	l.deliver(key, contact, string(in.Plaintext))
+	return true
+}
+
+// deliver posts decrypted OTR plaintext in the portal from the buddy's
+// ghost, with the key icon, and remembers the event for redaction. It
+// bypasses bridgev2's message pipeline so that no database row is written.
+func (l *otrLayer) deliver(key otrKey, contact jid.JID, plaintext string) {
+	ctx, cancel := quietCtx()
+	defer cancel()
+	room := l.room(ctx, key)
+	if room == "" {
+		room = l.ensurePortal(ctx, key)
+	}
+	ghost, err := l.conn.Bridge.GetGhostByID(ctx, makeUserID(contact))
+	if room == "" || err != nil || ghost == nil {
+		l.log.Warn().Str("contact", key.contact).Msg("Dropping an OTR message: no portal or ghost")
+		return
+	}
+	st := l.mgr.Status(string(key.login), key.contact)
+	content := otrMessageContent(plaintext)
+	resp, err := ghost.Intent.SendMessage(ctx, room, event.EventMessage, &event.Content{
+		Parsed: content,
+		Raw: map[string]any{otrContentKey: map[string]any{
+			"encrypted": true,
+			"verified":  st.Verified || st.Trusted,
+			"version":   st.Version,
+		}},
+	}, nil)
+	if err != nil {
+		l.log.Warn().Err(err).Str("contact", key.contact).Msg("Could not post an OTR message in Matrix")
+		return
+	}
+	l.remember(key, room, resp.EventID)
+}
+
+// otrMessageContent marks OTR plaintext with the key icon, bold in HTML.
+func otrMessageContent(plaintext string) *event.MessageEventContent {
+	msgType := event.MsgText
+	body := plaintext
+	if rest, ok := strings.CutPrefix(plaintext, "/me "); ok {
+		msgType, body = event.MsgEmote, rest
+	}
+	formatted := strings.ReplaceAll(html.EscapeString(body), "\n", "<br>")
+	return &event.MessageEventContent{
+		MsgType:       msgType,
+		Body:          "🔑 " + body,
+		Format:        event.FormatHTML,
+		FormattedBody: "🔑 <strong>" + formatted + "</strong>",
+	}
+}
+
+// errOTRFiles refuses files while OTR is on: they would leave the OTR channel.
+var errOTRFiles = bridgev2.WrapErrorInStatus(errors.New("files cannot be sent off the record; end OTR first")).
+	WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
+
+// sendFromMatrix sends a Matrix message through OTR when a session exists or
+// the policy asks for it. handled is false when the message should go out the
+// usual way (no OTR involved). It never sends plaintext where encryption is
+// expected: such messages are held by the manager or refused.
+func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.MatrixMessage, contact jid.JID) (handled bool, err error) {
+	key := otrKey{c.login.ID, contact.String()}
+	st := l.mgr.Status(string(key.login), key.contact)
+	if st.State == otr.StatePlaintext && (l.cfg.Policy == config.OTRPolicyManual || l.cfg.Policy == config.OTRPolicyNever) {
+		return false, nil
+	}
+	var body string
+	switch msg.Content.MsgType {
+	case event.MsgText, event.MsgNotice:
+		body = msg.Content.Body
+	case event.MsgEmote:
+		body = "/me " + msg.Content.Body
+	default:
+		return true, errOTRFiles
+	}
+	if err := l.mgr.Send(string(key.login), key.contact, []byte(body)); err != nil {
+		qctx, cancel := quietCtx()
+		defer cancel()
+		l.notice(qctx, key, "refused", "Your message was not sent: "+otrUserError(err), map[string]any{"state": st.State.String()})
+		return true, bridgev2.WrapErrorInStatus(errors.New(otrUserError(err))).WithIsCertain(true).WithSendNotice(false).WithErrorAsMessage()
+	}
+	l.remember(key, msg.Portal.MXID, msg.Event.ID)
+	return true, nil
+}
+
+// otrUserError turns an otr error into a sentence without the package prefix.
+func otrUserError(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "otr: ")
+	if msg == "" {
+		return "OTR error."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// presence ends the conversation when the buddy's resource goes offline.
+func (l *otrLayer) presence(c *Client, p *xmppad.Presence) {
+	contact := p.From.Bare()
+	key := otrKey{c.login.ID, contact.String()}
+	l.mu.Lock()
+	ch := l.chats[key]
+	var peer jid.JID
+	if ch != nil {
+		peer = ch.peer
+	}
+	l.mu.Unlock()
+	if ch == nil || p.Type != stanza.UnavailablePresence {
+		return
+	}
+	if peer.Resourcepart() != "" && !peer.Equal(p.From) {
+		return // another resource of the buddy went away
+	}
+	if l.mgr.Status(string(key.login), key.contact).State == otr.StatePlaintext {
+		return
+	}
+	ctx, cancel := quietCtx()
+	defer cancel()
+	l.notice(ctx, key, "buddy_offline", contact.String()+" went offline; the off-the-record conversation is over.", nil)
+	if err := l.mgr.End(string(key.login), key.contact); err != nil {
+		l.log.Debug().Err(err).Str("contact", key.contact).Msg("Ending OTR after the buddy went offline")
+	}
+}
+
+// endLogin ends every conversation of a login (logout, shutdown), redacting
+// their Matrix copies, and wipes the login's keys.
+func (l *otrLayer) endLogin(login networkid.UserLoginID) {
+	l.mu.Lock()
+	var keys []otrKey
+	for key := range l.chats {
+		if key.login == login {
+			keys = append(keys, key)
+		}
+	}
+	l.mu.Unlock()
+	for _, key := range keys {
+		if l.mgr.Status(string(login), key.contact).State != otr.StatePlaintext {
+			_ = l.mgr.End(string(login), key.contact)
+		}
+		ctx, cancel := quietCtx()
+		l.over(ctx, key, true)
+		cancel()
+	}
+	l.mgr.EndAll(string(login))
+}
+
+// active reports whether a conversation is anything but plaintext.
+func (l *otrLayer) active(c *Client, contact jid.JID) bool {
+	return l.mgr.Status(string(c.login.ID), contact.String()).State != otr.StatePlaintext
+}
+
+// bestResource returns the buddy's available full JID with the highest priority.
+func bestResource(xc *xmppad.Client, contact jid.JID) (jid.JID, bool) {
+	var avail []xmppad.Presence
+	for _, p := range xc.OnlineResources(contact) {
+		if p.Type == stanza.AvailablePresence && p.From.Resourcepart() != "" {
+			avail = append(avail, p)
+		}
+	}
+	if len(avail) == 0 {
+		return jid.JID{}, false
+	}
+	sort.SliceStable(avail, func(i, j int) bool { return avail[i].Priority > avail[j].Priority })
+	return avail[0].From, true
+}
