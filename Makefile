@@ -15,7 +15,7 @@ GO           ?= go
 TAGS         := goolm
 BIN          := .cache/bin
 TEST_TIMEOUT ?= 30m
-FUZZTIME     ?= 5s
+FUZZTIME     ?= 2000x
 BENCH_OUT    ?= .cache/bench.txt
 
 .PHONY: help deps build vet test unit fuzz-short bench demo demo-stop clean distclean
@@ -46,7 +46,7 @@ test: deps vet ## deps, vet, all tests with -race, then fuzz-short.
 unit: ## All tests with -race (no deps, no vet).
 	$(GO) test -race -tags $(TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-fuzz-short: ## Run every FuzzXxx target for FUZZTIME (5s) each.
+fuzz-short: ## Run every FuzzXxx target for FUZZTIME (2000 inputs) each.
 	@targets=$$(grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . \
 		--exclude-dir=.cache --exclude-dir=.git --exclude-dir=tools | sed -E 's/\($$//' | sort -u || true); \
 	if [[ -z "$$targets" ]]; then echo "fuzz-short: no fuzz targets"; exit 0; fi; \
