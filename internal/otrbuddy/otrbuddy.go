@@ -1,0 +1,420 @@
+// Package otrbuddy is an XMPP user whose client runs libotr 4.1: our XMPP
+// adapter (adapters/xmpp) for the wire and an internal/libotrpeer process for
+// OTR. It stands in for "an XMPP contact with a real OTR client" in the demo
+// and in tests.
+//
+// Every message body the buddy receives goes into libotr; every line libotr
+// injects goes over XMPP to the sender's full JID (the bare JID until the
+// other side has sent a message). libotr's other output (decrypted messages,
+// secure/finished, SMP progress) arrives as typed Events.
+//
+// A Buddy is safe for use from one goroutine plus the Events and Wire
+// channels, which may be read from other goroutines. Both channels are
+// buffered without limit, so not reading them never stalls the protocol.
+package otrbuddy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/internal/libotrpeer"
+)
+
+// eme is the XEP-0380 namespace the buddy puts on OTR messages, as
+// OTR-capable XMPP clients do.
+const eme = "urn:xmpp:otr:0"
+
+// Config describes the buddy's XMPP account and its libotr client.
+type Config struct {
+	JID      string // bare JID of the buddy's account, user@domain
+	Password string
+	Resource string         // default "otrbuddy"
+	Server   string         // host:port; empty means the domain's port 5222
+	TLS      xmppad.TLSMode // default STARTTLS required
+	CAFile   string         // extra PEM CA to trust (a test server's self-signed certificate)
+	// Policy is the libotr policy: manual (default, libotr's own default: it
+	// answers OTR queries but starts nothing), opportunistic, always, never,
+	// v2only, v3only.
+	Policy string
+	// ApproveSubscriptions answers every presence subscription request with
+	// "subscribed", so that the asker (e.g. the bridge) sees the buddy online.
+	ApproveSubscriptions bool
+	// Logger receives the XMPP client's log (never message bodies); the zero
+	// value discards it.
+	Logger zerolog.Logger
+}
+
+// Kind says what an Event is about.
+type Kind string
+
+// Event kinds.
+const (
+	// Message is a message libotr handed to the user: Text, and Encrypted when
+	// it came out of an OTR data message.
+	Message Kind = "message"
+	// Secure: the OTR session is encrypted; Version and the other side's
+	// Fingerprint are set.
+	Secure Kind = "secure"
+	// Refreshed: an AKE completed on an already secure session.
+	Refreshed Kind = "refreshed"
+	// Insecure: libotr went back to plaintext.
+	Insecure Kind = "insecure"
+	// Finished: the other side ended the OTR session.
+	Finished Kind = "finished"
+	// SMP is SMP progress; Detail is askforsecret, askforanswer (Text holds
+	// the question), inprogress, success, failure, abort, cheated or error.
+	SMP Kind = "smp"
+	// Sent is wire text the buddy sent over XMPP (Text), for showing ciphertext.
+	Sent Kind = "sent"
+	// LibotrEvent is a libotr message event (Detail is its name, e.g.
+	// rcvdmsg_unencrypted).
+	LibotrEvent Kind = "libotr"
+	// Subscribed: the buddy approved Peer's presence subscription request.
+	Subscribed Kind = "subscribed"
+	// Error is an XMPP error (Err), e.g. a message error stanza or a failed send.
+	Error Kind = "error"
+)
+
+// Event is something the buddy's client saw.
+type Event struct {
+	Kind Kind
+	// Peer is the other side's bare JID (the full JID for Sent).
+	Peer        jid.JID
+	Text        string
+	Encrypted   bool
+	Version     int
+	Fingerprint string // the other side's fingerprint, 40 hex digits
+	Detail      string
+	Err         error
+	At          time.Time
+}
+
+// Buddy is one running XMPP account with its libotr client.
+type Buddy struct {
+	client *xmppad.Client
+	peer   *libotrpeer.Peer
+	bare   jid.JID
+	cfg    Config
+
+	cancel context.CancelFunc
+	pumped chan struct{} // closed when pump has returned
+
+	events *queue[Event]
+	wire   *queue[string]
+
+	mu   sync.Mutex
+	full map[string]jid.JID // bare → full JID to send to; guarded by mu
+
+	closeOnce sync.Once
+}
+
+// Start starts the libotr client, connects the XMPP account (ctx bounds the
+// login) and keeps it connected until Close.
+func Start(ctx context.Context, cfg Config) (*Buddy, error) {
+	bare, err := jid.Parse(cfg.JID)
+	if err != nil {
+		return nil, fmt.Errorf("otrbuddy: JID: %w", err)
+	}
+	bare = bare.Bare()
+	if cfg.Resource == "" {
+		cfg.Resource = "otrbuddy"
+	}
+	if cfg.TLS == "" {
+		cfg.TLS = xmppad.TLSRequired
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	peer, err := libotrpeer.Start(runCtx, bare.String())
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	b := &Buddy{peer: peer, bare: bare, cfg: cfg, cancel: cancel, pumped: make(chan struct{}),
+		events: newQueue[Event](), wire: newQueue[string](), full: map[string]jid.JID{}}
+	if cfg.Policy != "" {
+		if err := peer.Policy(cfg.Policy); err != nil {
+			b.abort()
+			return nil, err
+		}
+	}
+	b.client, err = xmppad.New(xmppad.Config{
+		JID: bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
+		TLS: cfg.TLS, CAFile: cfg.CAFile, Logger: cfg.Logger,
+	}, handler{b})
+	if err != nil {
+		b.abort()
+		return nil, err
+	}
+	go b.pump(runCtx)
+	if err := b.client.Connect(ctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("otrbuddy: XMPP login as %s: %w", bare, err)
+	}
+	go b.client.Run(runCtx)
+	return b, nil
+}
+
+// abort undoes a Start that failed before the XMPP client existed.
+func (b *Buddy) abort() {
+	_ = b.peer.Close()
+	b.cancel()
+	b.events.close()
+	b.wire.close()
+}
+
+// JID is the buddy's bound full JID.
+func (b *Buddy) JID() jid.JID { return b.client.LocalJID() }
+
+// Fingerprint is the buddy's own OTR fingerprint (40 hex digits).
+func (b *Buddy) Fingerprint() string { return b.peer.Fingerprint }
+
+// InstanceTag is the buddy's OTR instance tag.
+func (b *Buddy) InstanceTag() uint32 { return b.peer.InstanceTag }
+
+// Client is the buddy's XMPP client, for anything beyond chat (presence,
+// receipts, chat states). Its Handler is the buddy's.
+func (b *Buddy) Client() *xmppad.Client { return b.client }
+
+// Events delivers what the buddy's client saw, in order. It is closed by Close.
+func (b *Buddy) Events() <-chan Event { return b.events.out }
+
+// Wire delivers the raw body of every message the buddy received (OTR wire
+// text as it travelled), in order. It is closed by Close.
+func (b *Buddy) Wire() <-chan string { return b.wire.out }
+
+// Say sends text to the bare JID to as the buddy's user typed it: libotr
+// encrypts it when a session exists, else it goes out in plaintext (with
+// policy always, libotr starts OTR instead). ctx is only checked before;
+// the XMPP send happens right after, in order with everything libotr sends.
+func (b *Buddy) Say(ctx context.Context, to jid.JID, text string) error {
+	return b.do(ctx, func() error { return b.peer.Send(to.Bare().String(), text) })
+}
+
+// Query sends an OTR query message to to.
+func (b *Buddy) Query(ctx context.Context, to jid.JID) error {
+	return b.do(ctx, func() error { return b.peer.Query(to.Bare().String()) })
+}
+
+// End ends the OTR session with to (libotr tells the other side).
+func (b *Buddy) End(ctx context.Context, to jid.JID) error {
+	return b.do(ctx, func() error { return b.peer.End(to.Bare().String()) })
+}
+
+// SMP starts the socialist millionaires' protocol with a shared secret.
+func (b *Buddy) SMP(ctx context.Context, to jid.JID, secret string) error {
+	return b.do(ctx, func() error { return b.peer.SMP(to.Bare().String(), secret) })
+}
+
+// SMPQuestion starts SMP with a question whose answer is secret.
+func (b *Buddy) SMPQuestion(ctx context.Context, to jid.JID, question, secret string) error {
+	return b.do(ctx, func() error { return b.peer.SMPQuestion(to.Bare().String(), question, secret) })
+}
+
+// SMPAnswer answers the other side's SMP request (after an SMP event
+// askforsecret or askforanswer) with secret.
+func (b *Buddy) SMPAnswer(ctx context.Context, to jid.JID, secret string) error {
+	return b.do(ctx, func() error { return b.peer.SMPAnswer(to.Bare().String(), secret) })
+}
+
+func (b *Buddy) do(ctx context.Context, f func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return f()
+}
+
+// Close disconnects the XMPP account, stops libotr and closes the channels.
+func (b *Buddy) Close() error {
+	var err error
+	b.closeOnce.Do(func() {
+		err = b.client.Close()
+		if perr := b.peer.Close(); perr != nil && err == nil && !isKilled(perr) {
+			err = perr
+		}
+		b.cancel()
+		<-b.pumped // the peer's event channel is closed once its process exited
+		b.events.close()
+		b.wire.close()
+	})
+	return err
+}
+
+// isKilled reports the exit error of a peer stopped by its context.
+func isKilled(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "signal: killed")
+}
+
+// pump sends libotr's injected wire text over XMPP and turns its other
+// output into Events.
+func (b *Buddy) pump(ctx context.Context) {
+	defer close(b.pumped)
+	for ev := range b.peer.Events() {
+		peer, _ := jid.Parse(ev.Peer)
+		out := Event{Peer: peer, At: time.Now(), Text: ev.Data, Encrypted: ev.Encrypted,
+			Version: ev.Version, Fingerprint: ev.Fingerprint, Detail: ev.Detail}
+		switch ev.Kind {
+		case "inject":
+			to := b.sendTo(peer)
+			msg := xmppad.Outgoing{To: to, Body: ev.Data}
+			if strings.HasPrefix(ev.Data, "?OTR") {
+				msg.EME = eme
+			}
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			_, err := b.client.Send(sctx, msg)
+			cancel()
+			if err != nil {
+				b.events.push(Event{Kind: Error, Peer: to, Err: fmt.Errorf("sending to %s: %w", to, err), At: time.Now()})
+				continue
+			}
+			out.Kind, out.Peer = Sent, to
+		case "msg":
+			out.Kind = Message
+		case "secure":
+			out.Kind = Secure
+		case "stillsecure":
+			out.Kind = Refreshed
+		case "insecure":
+			out.Kind = Insecure
+		case "finished":
+			out.Kind = Finished
+		case "smp":
+			out.Kind = SMP
+		case "event":
+			out.Kind = LibotrEvent
+		default:
+			continue // status lines: not asked for
+		}
+		b.events.push(out)
+	}
+}
+
+// sendTo is the JID libotr's output for the bare JID peer goes to: the full
+// JID it last wrote from, else the bare JID.
+func (b *Buddy) sendTo(peer jid.JID) jid.JID {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if full, ok := b.full[peer.String()]; ok {
+		return full
+	}
+	return peer
+}
+
+// handler is the buddy's xmppad.Handler (unexported methods for users of Buddy).
+type handler struct{ b *Buddy }
+
+// HandleMessage hands every body from someone else to libotr.
+func (h handler) HandleMessage(m *xmppad.Message) {
+	b := h.b
+	from := m.From.Bare()
+	if m.Carbon != xmppad.CarbonNone || from.Equal(b.bare) {
+		return
+	}
+	if m.Type == stanza.ErrorMessage {
+		err := errors.New("message error")
+		if m.Error != nil {
+			err = fmt.Errorf("message error: %s %s", m.Error.Condition, m.Error.Text)
+		}
+		b.events.push(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
+		return
+	}
+	if m.Body == "" {
+		return
+	}
+	if m.From.Resourcepart() != "" {
+		b.mu.Lock()
+		b.full[from.String()] = m.From
+		b.mu.Unlock()
+	}
+	b.wire.push(m.Body)
+	// libotr answers at once; what it injects is queued by libotrpeer and
+	// sent by pump, so this never waits for the XMPP client.
+	if err := b.peer.Receive(from.String(), m.Body); err != nil {
+		b.events.push(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
+	}
+}
+
+// HandlePresence approves subscription requests when configured to.
+func (h handler) HandlePresence(p *xmppad.Presence) {
+	b := h.b
+	if p.Type != stanza.SubscribePresence || !b.cfg.ApproveSubscriptions {
+		return
+	}
+	from := p.From.Bare()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := b.client.ApproveSubscription(ctx, from, true); err != nil {
+			b.events.push(Event{Kind: Error, Peer: from, Err: fmt.Errorf("approving the subscription: %w", err), At: time.Now()})
+			return
+		}
+		b.events.push(Event{Kind: Subscribed, Peer: from, At: time.Now()})
+	}()
+}
+
+func (handler) HandleChatState(jid.JID, xmppad.ChatState, xmppad.Carbon) {}
+func (handler) HandleReceipt(jid.JID, string)                            {}
+func (handler) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
+func (handler) HandleRoster([]xmppad.RosterItem, bool)                   {}
+func (handler) HandleConnState(xmppad.ConnState, error)                  {}
+func (handler) HandleError(error)                                        {}
+
+// queue is an unbounded FIFO feeding a channel: push never blocks.
+type queue[T any] struct {
+	mu     sync.Mutex
+	items  []T // guarded by mu
+	notify chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	out    chan T
+}
+
+func newQueue[T any]() *queue[T] {
+	q := &queue[T]{notify: make(chan struct{}, 1), done: make(chan struct{}), out: make(chan T)}
+	go q.deliver()
+	return q
+}
+
+func (q *queue[T]) push(v T) {
+	q.mu.Lock()
+	q.items = append(q.items, v)
+	q.mu.Unlock()
+	select {
+	case q.notify <- struct{}{}:
+	default:
+	}
+}
+
+// close stops delivery: items not yet taken are dropped and out is closed.
+func (q *queue[T]) close() { q.once.Do(func() { close(q.done) }) }
+
+func (q *queue[T]) deliver() {
+	defer close(q.out)
+	for {
+		q.mu.Lock()
+		if len(q.items) == 0 {
+			q.mu.Unlock()
+			select {
+			case <-q.notify:
+				continue
+			case <-q.done:
+				return
+			}
+		}
+		v := q.items[0]
+		q.items = q.items[1:]
+		q.mu.Unlock()
+		select {
+		case q.out <- v:
+		case <-q.done:
+			return
+		}
+	}
+}
