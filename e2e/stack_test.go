@@ -31,9 +31,13 @@ type stack struct {
 	hs      *dendritetest.Server
 	bridge  *bridgetest.Bridge
 	bot     id.UserID
-	// e2ee is a second bridge whose portals are all Matrix-encrypted; it
-	// starts only when a test needs it (see startE2EEBridge).
+	// e2ee is a second bridge whose portals are all Matrix-encrypted (and
+	// which allows OTR only in encrypted portals); it starts only when a test
+	// needs it (see startE2EEBridge).
 	e2ee *bridgetest.Bridge
+	// noOTR is a third bridge with OTR disabled; it starts only when a test
+	// needs it (see startNoOTRBridge).
+	noOTR *bridgetest.Bridge
 }
 
 var st *stack
@@ -64,7 +68,7 @@ func runWithStack(m *testing.M) (int, error) {
 		}
 	}()
 	s := &stack{dir: dir}
-	if s.prosody, err = prosodytest.StartDir(dir+"/prosody", prosodytest.Options{}); err != nil {
+	if s.prosody, err = prosodytest.StartDir(dir+"/prosody", prosodytest.Options{MAM: true}); err != nil {
 		return 0, err
 	}
 	defer s.prosody.Close()
@@ -92,6 +96,13 @@ func runWithStack(m *testing.M) (int, error) {
 			"reconnect_max":      "2s",
 		},
 	}
+	// OTR on the main bridge, with short timeouts so that the timeout
+	// paths can be awaited in a test.
+	opts.Network = map[string]any{
+		"otr.enabled":        true,
+		"otr.accept_timeout": "4s",
+		"otr.start_timeout":  "20s",
+	}
 	if s.bridge, err = bridgetest.Prepare(bin, dir+"/bridge", opts); err != nil {
 		return 0, err
 	}
@@ -101,12 +112,29 @@ func runWithStack(m *testing.M) (int, error) {
 		"appservice.bot.username":      "xmppe2eebot",
 		"appservice.username_template": e2eeGhostPrefix + "{{.}}",
 	}
+	opts.Network = map[string]any{
+		"otr.enabled":                  true,
+		"otr.require_encrypted_portal": true,
+		"otr.start_timeout":            "20s",
+	}
 	if s.e2ee, err = bridgetest.Prepare(bin, dir+"/bridge-e2ee", opts); err != nil {
 		return 0, err
 	}
+	opts.EncryptionDefault = false
+	opts.Extra = map[string]any{
+		"appservice.id":                "offrecord-nootr",
+		"appservice.bot.username":      "xmppnootrbot",
+		"appservice.username_template": noOTRGhostPrefix + "{{.}}",
+	}
+	opts.Network = map[string]any{"otr.enabled": false}
+	if s.noOTR, err = bridgetest.Prepare(bin, dir+"/bridge-nootr", opts); err != nil {
+		return 0, err
+	}
 	s.hs, err = dendritetest.StartDir(dir+"/dendrite", dendritetest.Options{
-		Port:                    hsPort,
-		AppserviceRegistrations: []string{s.bridge.RegistrationPath(), s.e2ee.RegistrationPath()},
+		Port: hsPort,
+		AppserviceRegistrations: []string{
+			s.bridge.RegistrationPath(), s.e2ee.RegistrationPath(), s.noOTR.RegistrationPath(),
+		},
 	})
 	if err != nil {
 		return 0, err
@@ -117,6 +145,7 @@ func runWithStack(m *testing.M) (int, error) {
 	}
 	defer s.bridge.Stop()
 	defer s.e2ee.Stop()
+	defer s.noOTR.Stop()
 	s.bot = s.bridge.BotMXID(dendritetest.ServerName)
 	st = s
 	code := m.Run()
@@ -230,12 +259,16 @@ func (mu *matrixUser) waitState(t *testing.T, cursor int, state string) {
 	}
 }
 
-// e2eeGhostPrefix starts the ghost localparts of the E2EE bridge.
-const e2eeGhostPrefix = "xmppe2ee_"
+// Ghost localpart prefixes of the bridges.
+const (
+	mainGhostPrefix  = "xmpp_"
+	e2eeGhostPrefix  = "xmppe2ee_"
+	noOTRGhostPrefix = "xmppnootr_"
+)
 
 // ghostOf is the Matrix ID of a contact's ghost.
 func ghostOf(contact jid.JID) id.UserID {
-	return ghostWithPrefix("xmpp_", contact)
+	return ghostWithPrefix(mainGhostPrefix, contact)
 }
 
 func ghostWithPrefix(prefix string, contact jid.JID) id.UserID {
@@ -245,15 +278,27 @@ func ghostWithPrefix(prefix string, contact jid.JID) id.UserID {
 // startE2EEBridge starts the second bridge (encrypted portals) for one test.
 func startE2EEBridge(t *testing.T) id.UserID {
 	t.Helper()
-	if err := st.e2ee.Start(); err != nil {
-		t.Fatalf("starting the E2EE bridge: %v", err)
+	return startLazyBridge(t, st.e2ee, "E2EE")
+}
+
+// startNoOTRBridge starts the third bridge (OTR disabled) for one test.
+func startNoOTRBridge(t *testing.T) id.UserID {
+	t.Helper()
+	return startLazyBridge(t, st.noOTR, "no-OTR")
+}
+
+// startLazyBridge starts a bridge for one test and stops it afterwards.
+func startLazyBridge(t *testing.T, b *bridgetest.Bridge, name string) id.UserID {
+	t.Helper()
+	if err := b.Start(); err != nil {
+		t.Fatalf("starting the %s bridge: %v", name, err)
 	}
 	t.Cleanup(func() {
-		if err := st.e2ee.Stop(); err != nil {
-			t.Errorf("stopping the E2EE bridge: %v", err)
+		if err := b.Stop(); err != nil {
+			t.Errorf("stopping the %s bridge: %v", name, err)
 		}
 	})
-	return st.e2ee.BotMXID(dendritetest.ServerName)
+	return b.BotMXID(dendritetest.ServerName)
 }
 
 // buddy is an XMPP user on a separate client, recording what it receives.
