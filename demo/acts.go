@@ -50,6 +50,8 @@ type scene struct {
 	reply    sent    // the Matrix user's reply
 	replyTo  jid.JID // the full JID the bridge sends the Matrix user's messages from
 	stopXMPP context.CancelFunc
+
+	otr *otrScene // the OTR acts' libotr buddy and its portal (otr.go)
 }
 
 // sent is one message as both networks know it.
@@ -63,6 +65,9 @@ func (sc *scene) xmppSide() string   { return "xmpp " + sc.buddyJID.String() }
 
 // close disconnects the scripted clients (the servers keep running).
 func (sc *scene) close() {
+	if sc.otr != nil {
+		_ = sc.otr.buddy.Close()
+	}
 	if sc.buddy != nil {
 		_ = sc.buddy.client.Close()
 		sc.stopXMPP()

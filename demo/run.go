@@ -129,6 +129,9 @@ func checkPrerequisites() error {
 			missing = append(missing, ".cache/bin/"+prog)
 		}
 	}
+	if err := exec.Command("pkg-config", "--exists", "libotr").Run(); err != nil {
+		missing = append(missing, "libotr (pkg-config libotr)")
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing %s: run `make deps`", strings.Join(missing, ", "))
 	}
@@ -170,10 +173,14 @@ Matrix (Element or any client; custom homeserver, no TLS on loopback)
 	if sc != nil && sc.portal != "" {
 		fmt.Printf("  portal         %s: the chat with %s\n", sc.portal, sc.buddyJID)
 	}
+	if sc != nil && sc.otr != nil && sc.otr.portal != "" {
+		fmt.Printf("  OTR portal     %s: the chat with %s (try !xmpp otr help there)\n", sc.otr.portal, sc.otr.jid)
+	}
 	fmt.Printf(`
 XMPP (profanity, Gajim, Dino, …), server %s port %s (STARTTLS) or %s (direct TLS)
-  %-16s password %-14s ← log in as the buddy to chat with the Matrix user
-  %-16s password %-14s (the Matrix user's own account; the bridge is logged in with it)
+  %-18s password %-16s ← log in as the buddy to chat with the Matrix user
+  %-18s password %-16s ← an OTR-capable client (profanity: /otr start; it speaks OTR v2 only)
+  %-18s password %-16s (the Matrix user's own account; the bridge is logged in with it)
   self-signed CA %s
   profanity      /connect %s server %s port %s tls trust
 
@@ -184,7 +191,8 @@ Where things are
                  prosody %s
                  serve %s
 `, host, port, tlsPort,
-		xmppBuddy+"@"+st.XMPPDomain, xmppBudPass, xmppUser+"@"+st.XMPPDomain, xmppUserPass,
+		xmppBuddy+"@"+st.XMPPDomain, xmppBudPass, xmppOTRBuddy+"@"+st.XMPPDomain, xmppOTRPass,
+		xmppUser+"@"+st.XMPPDomain, xmppUserPass,
 		st.CAFile, xmppBuddy+"@"+st.XMPPDomain, host, port,
 		statePath(st.Dir), st.ServePID, procList(st.Processes),
 		st.Logs.Bridge, st.Logs.Dendrite, st.Logs.Prosody, st.Logs.Serve)

@@ -40,6 +40,8 @@ const (
 	xmppUserPass = "demo-xmpp-pw"
 	xmppBuddy    = "buddy" // the scripted buddy (and later: you, in an XMPP client)
 	xmppBudPass  = "buddy-xmpp-pw"
+	xmppOTRBuddy = "otrbuddy" // the OTR acts' buddy, whose client runs libotr
+	xmppOTRPass  = "otrbuddy-xmpp-pw"
 )
 
 // Protocol on the report pipe (fd 3) from the serve process to the foreground:
@@ -159,12 +161,12 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 	st.XMPPServer, st.XMPPDirectTLS, st.XMPPDomain, st.CAFile = xs.Addr(), xs.DirectTLSAddr(), xs.Domain(), xs.CAFile()
 	st.Logs.Prosody = xs.LogFile()
 	say("prosody is up: XMPP c2s %s (STARTTLS)%s, domain %s", xs.Addr(), busy(portXMPP, xs.Addr()), xs.Domain())
-	for _, acc := range [][2]string{{xmppUser, xmppUserPass}, {xmppBuddy, xmppBudPass}} {
+	for _, acc := range [][2]string{{xmppUser, xmppUserPass}, {xmppBuddy, xmppBudPass}, {xmppOTRBuddy, xmppOTRPass}} {
 		if err := xs.Register(acc[0], acc[1]); err != nil {
 			return nil, err
 		}
 	}
-	say("XMPP accounts %s@%s and %s@%s registered", xmppUser, xs.Domain(), xmppBuddy, xs.Domain())
+	say("XMPP accounts %s@%s, %s@%s and %s@%s registered", xmppUser, xs.Domain(), xmppBuddy, xs.Domain(), xmppOTRBuddy, xs.Domain())
 
 	hsPort := portOrFree(portMatrixAPI)
 	if hsPort == 0 {
@@ -183,6 +185,7 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 			"ca_file": xs.CAFile(),
 			"server":  xs.Addr(),
 		},
+		Network: map[string]any{"otr.enabled": true}, // policy manual: OTR when the Matrix user starts it
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bridge config: %w", err)

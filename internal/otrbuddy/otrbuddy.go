@@ -179,6 +179,9 @@ func (b *Buddy) Fingerprint() string { return b.peer.Fingerprint }
 // InstanceTag is the buddy's OTR instance tag.
 func (b *Buddy) InstanceTag() uint32 { return b.peer.InstanceTag }
 
+// KeyGen is how long libotr took to generate the buddy's DSA key.
+func (b *Buddy) KeyGen() time.Duration { return b.peer.KeyGen }
+
 // Client is the buddy's XMPP client, for anything beyond chat (presence,
 // receipts, chat states). Its Handler is the buddy's.
 func (b *Buddy) Client() *xmppad.Client { return b.client }
