@@ -7,6 +7,7 @@ import (
 
 	"maunium.net/go/mautrix"
 
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/dendritetest"
 	"github.com/offrecord/offrecord/internal/libotrpeer"
 )
@@ -348,7 +349,7 @@ func TestOTRSMPFromBuddy(t *testing.T) {
 	if err := c.bob.peer.SMPQuestion(peerName, "Second try?", "lisbon"); err != nil {
 		t.Fatal(err)
 	}
-	alice.waitNotice(t, cursor, c.portal, "smp_asked")
+	question := alice.waitNotice(t, cursor, c.portal, "smp_asked")
 	cursor = alice.Cursor()
 	c.send(t, "!xmpp otr abort")
 	alice.waitNotice(t, cursor, c.portal, "smp_aborted")
@@ -361,6 +362,11 @@ func TestOTRSMPFromBuddy(t *testing.T) {
 	// The session still works.
 	c.send(t, "still private")
 	c.bob.waitEncrypted(t, "still private")
+	// The notices that showed the buddy's questions came from inside the
+	// encrypted channel: they go with the session.
+	cursor = alice.Cursor()
+	c.otr(t, "end", "ended")
+	c.waitRedacted(t, cursor, asked.ID, question.ID)
 }
 
 // TestOTRBuddyOffline: the buddy's client goes offline mid-session; the
@@ -496,4 +502,38 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestOTRCarbonsPrivate: the bridge's OTR stanzas are marked private
+// (XEP-0280), so another client of the same account gets no carbon of
+// them, while it does get carbons of the bridge's plaintext messages.
+func TestOTRCarbonsPrivate(t *testing.T) {
+	alice := newMatrixUser(t, false)
+	c := newOTRChat(t, alice, mainGhostPrefix)
+	phone := connectBuddy(t, alice.jid, alice.pass, "phone")
+	before := "plain before " + uniqueName("c")
+	c.send(t, before)
+	waitFor(t, phone, func(m *xmppad.Message) bool { return m.Carbon == xmppad.CarbonSent && m.Body == before })
+
+	c.start(t)
+	c.send(t, "private from matrix")
+	c.bob.waitEncrypted(t, "private from matrix")
+	c.bob.say(t, "private from xmpp")
+	c.waitOTRMessage(t, "private from xmpp")
+	ev, _ := c.bob.mark()
+	c.otr(t, "end", "ended")
+	c.bob.waitFinished(t, ev)
+
+	after := "plain after " + uniqueName("c")
+	c.send(t, after)
+	sentOTR := 0
+	waitFor(t, phone, func(m *xmppad.Message) bool {
+		if m.Carbon == xmppad.CarbonSent && strings.HasPrefix(m.Body, "?OTR") {
+			sentOTR++
+		}
+		return m.Carbon == xmppad.CarbonSent && m.Body == after
+	})
+	if sentOTR > 0 {
+		t.Errorf("another client of the account got %d sent carbons of the bridge's OTR stanzas", sentOTR)
+	}
 }

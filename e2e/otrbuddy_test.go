@@ -174,6 +174,9 @@ func (b *otrBuddy) peerLoop(ctx context.Context) {
 			b.mu.Unlock()
 			continue
 		}
+		if ev.Data == "" {
+			continue // libotr in FINISHED "sends" nothing
+		}
 		b.mu.Lock()
 		to := b.to
 		b.sent = append(b.sent, ev.Data)

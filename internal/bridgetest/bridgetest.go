@@ -316,6 +316,33 @@ func (b *Bridge) Stop() error {
 	}
 }
 
+// Kill stops the bridge with SIGKILL, as a crash would: no graceful
+// shutdown, nothing sent on the way out. It waits for the process to exit.
+func (b *Bridge) Kill() error {
+	b.mu.Lock()
+	cmd, done := b.cmd, b.done
+	b.cmd, b.done = nil, nil
+	b.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		return err
+	}
+	<-done
+	return nil
+}
+
+// PID is the running process's ID, 0 when it is not running.
+func (b *Bridge) PID() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cmd == nil || b.cmd.Process == nil {
+		return 0
+	}
+	return b.cmd.Process.Pid
+}
+
 // Running reports whether the process is up.
 func (b *Bridge) Running() bool {
 	b.mu.Lock()
