@@ -95,17 +95,18 @@ func (c *Client) GetCapabilities(ctx context.Context, portal *bridgev2.Portal) *
 		MaxSize:   c.maxFileSize(),
 	}
 	return &event.RoomFeatures{
-		ID: "org.offrecord.xmpp.capabilities.2026_11_21",
+		ID: "org.offrecord.xmpp.capabilities.2026_11_22",
 		File: event.FileFeatureMap{
 			event.MsgImage: fileFeatures,
 			event.MsgFile:  fileFeatures,
 			event.MsgVideo: fileFeatures,
 			event.MsgAudio: fileFeatures,
 		},
-		LocationMessage:     event.CapLevelPartialSupport,
-		Edit:                event.CapLevelFullySupported,
-		Reply:               event.CapLevelDropped,
-		Reaction:            event.CapLevelRejected,
+		LocationMessage: event.CapLevelPartialSupport,
+		Edit:            event.CapLevelFullySupported,
+		Reply:           event.CapLevelDropped,
+		// Reactions are not bridged; they only answer OTR invitations (✅ / ❌).
+		Reaction:            event.CapLevelUnsupported,
 		Delete:              event.CapLevelRejected,
 		ReadReceipts:        true,
 		TypingNotifications: true,

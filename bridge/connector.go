@@ -115,7 +115,7 @@ func (c *Connector) GetConfig() (example string, data any, upgrader configupgrad
 
 // GetBridgeInfoVersion bumps when bridge info or room capabilities change.
 func (c *Connector) GetBridgeInfoVersion() (info, capabilities int) {
-	return 1, 1
+	return 1, 2
 }
 
 // ValidateUserID reports whether id is a bare JID (it does not check that the account exists).

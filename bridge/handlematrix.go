@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/config"
 )
 
 var (
@@ -108,7 +109,7 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 	if xc == nil {
 		return errNotConnected
 	}
-	if l := c.conn.otr; l != nil && l.active(c, contact) {
+	if l := c.conn.otr; l != nil && (l.active(c, contact) || l.cfg.Policy == config.OTRPolicyAlways) {
 		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	_, stanzaID := parseMessageID(msg.EditTarget.ID)

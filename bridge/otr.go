@@ -58,6 +58,8 @@ type otrChat struct {
 	// copies are Matrix events holding OTR plaintext (both directions, and
 	// SMP questions), redacted when the session ends.
 	copies []copyRef
+	// invite is the database row of a pending invitation notice (see otrreact.go).
+	invite networkid.MessageID
 }
 
 // copyRef is a Matrix event to redact.
@@ -108,13 +110,7 @@ func quietCtx() (context.Context, context.CancelFunc) {
 func (l *otrLayer) chat(key otrKey) *otrChat {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ch := l.chats[key]
-	if ch == nil {
-		bare, _ := jid.Parse(key.contact)
-		ch = &otrChat{peer: bare}
-		l.chats[key] = ch
-	}
-	return ch
+	return l.chat0ptr(key)
 }
 
 // setPeer records the full JID a conversation runs with.
@@ -191,7 +187,7 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 	case otr.EventSMPInProgress:
 		return
 	case otr.EventPendingAcceptance:
-		text = "🔑 " + ev.Peer + " wants an off-the-record conversation. Accept with `!xmpp otr accept`, or decline with `!xmpp otr deny`."
+		text = "🔑 " + ev.Peer + " wants an off-the-record conversation. Accept with `!xmpp otr accept` or a ✅ reaction; decline with `!xmpp otr deny` or ❌."
 	case otr.EventStarted:
 		text = "🔑 Asked " + ev.Peer + " for an off-the-record conversation; waiting for the answer."
 	case otr.EventSecure:
@@ -233,6 +229,12 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 		"verified":         ev.Verified,
 		"trusted":          ev.Trusted,
 	})
+	switch ev.Kind {
+	case otr.EventPendingAcceptance:
+		l.registerInvite(ctx, key, evtID)
+	case otr.EventAccepted, otr.EventDeclined, otr.EventSecure, otr.EventTimeout, otr.EventEnded:
+		l.dropInvite(ctx, key)
+	}
 	if extraCopy && evtID != "" {
 		if room := l.room(ctx, key); room != "" {
 			l.remember(key, room, evtID)

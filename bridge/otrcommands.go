@@ -85,23 +85,23 @@ func fnOTR(ce *commands.Event) {
 	account, peer := string(login.ID), contact.String()
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ce.RawArgs), ce.Args[0]))
 	switch sub {
-	case "start", "accept", "refresh":
+	case "accept", "deny":
+		if kind, text := l.answer(ctx, c, ce.Portal, contact, sub == "accept"); kind != "" {
+			reply(kind, text, map[string]any{"state": l.mgr.Status(account, peer).State.String()})
+		}
+		return
+	case "start", "refresh":
 		full, why := l.precondition(ctx, c, ce.Portal, contact)
 		if why != "" {
 			reply("not_allowed", why, nil)
 			return
 		}
-		switch sub {
-		case "start":
+		if sub == "start" {
 			l.setPeer(key, full)
 			err = l.mgr.Start(account, peer)
-		case "accept":
-			err = l.mgr.Accept(account, peer)
-		case "refresh":
+		} else {
 			err = l.mgr.Refresh(account, peer)
 		}
-	case "deny":
-		err = l.mgr.Deny(account, peer)
 	case "end":
 		err = l.mgr.End(account, peer)
 		if errors.Is(err, otr.ErrNoSession) {
@@ -178,6 +178,25 @@ func statusText(contact jid.JID, st otr.Status) string {
 		b.WriteString("\nNot verified: use `$cmdprefix otr verify <secret>` or compare fingerprints and `$cmdprefix otr trust`.")
 	}
 	return b.String()
+}
+
+// answer accepts or denies the buddy's pending request, by command or by
+// reaction. It returns a notice to show when something went wrong.
+func (l *otrLayer) answer(ctx context.Context, c *Client, portal *bridgev2.Portal, contact jid.JID, accept bool) (kind, text string) {
+	account, peer := string(c.login.ID), contact.String()
+	var err error
+	if accept {
+		if _, why := l.precondition(ctx, c, portal, contact); why != "" {
+			return "not_allowed", why
+		}
+		err = l.mgr.Accept(account, peer)
+	} else {
+		err = l.mgr.Deny(account, peer)
+	}
+	if err != nil {
+		return "error", otrUserError(err)
+	}
+	return "", ""
 }
 
 // precondition says why OTR may not start or be accepted here, or "".

@@ -1,0 +1,115 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/database"
+	"maunium.net/go/mautrix/bridgev2/networkid"
+	"maunium.net/go/mautrix/id"
+	"mellium.im/xmpp/jid"
+)
+
+var _ bridgev2.ReactionHandlingNetworkAPI = (*Client)(nil)
+
+// otrInvitePrefix starts the message ID of an OTR invitation notice. The
+// notice gets a database row (holding no message content) only so that
+// bridgev2 passes reactions to it on to us: ✅ accepts, ❌ declines.
+const otrInvitePrefix = "otr-invite|"
+
+// errReactionsNotBridged is the status of reactions to ordinary messages.
+var errReactionsNotBridged = bridgev2.WrapErrorInStatus(errors.New("reactions are not bridged to XMPP")).
+	WithIsCertain(true).WithSendNotice(false).WithErrorAsMessage()
+
+// acceptEmoji and denyEmoji answer an OTR invitation.
+var (
+	acceptEmoji = map[string]bool{"✅": true, "✔️": true, "✔": true, "👍": true}
+	denyEmoji   = map[string]bool{"❌": true, "✖️": true, "✖": true, "👎": true}
+)
+
+// registerInvite gives an invitation notice a database row so reactions reach us.
+func (l *otrLayer) registerInvite(ctx context.Context, key otrKey, evtID id.EventID) {
+	contact, err := parseBareJID(key.contact)
+	if err != nil || evtID == "" {
+		return
+	}
+	row := &database.Message{
+		ID:        networkid.MessageID(otrInvitePrefix + string(evtID)),
+		MXID:      evtID,
+		Room:      makePortalKey(key.login, contact),
+		SenderID:  makeUserID(contact),
+		Timestamp: time.Now(),
+	}
+	if err := l.conn.Bridge.DB.Message.Insert(ctx, row); err != nil {
+		l.log.Warn().Err(err).Msg("Could not register the OTR invitation for reactions")
+		return
+	}
+	l.mu.Lock()
+	l.chat0ptr(key).invite = row.ID
+	l.mu.Unlock()
+}
+
+// dropInvite forgets the invitation row once the request is answered or gone.
+func (l *otrLayer) dropInvite(ctx context.Context, key otrKey) {
+	l.mu.Lock()
+	var invite networkid.MessageID
+	if ch := l.chats[key]; ch != nil {
+		invite, ch.invite = ch.invite, ""
+	}
+	l.mu.Unlock()
+	if invite == "" {
+		return
+	}
+	if err := l.conn.Bridge.DB.Message.DeleteAllParts(ctx, key.login, invite); err != nil {
+		l.log.Debug().Err(err).Msg("Could not delete the OTR invitation row")
+	}
+}
+
+// chat0ptr returns (creating) a conversation record; mu must be held.
+func (l *otrLayer) chat0ptr(key otrKey) *otrChat {
+	ch := l.chats[key]
+	if ch == nil {
+		bare, _ := jid.Parse(key.contact)
+		ch = &otrChat{peer: bare}
+		l.chats[key] = ch
+	}
+	return ch
+}
+
+// PreHandleMatrixReaction answers OTR invitations by reaction; other
+// reactions are not bridged.
+func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixReaction) (bridgev2.MatrixReactionPreResponse, error) {
+	l := c.conn.otr
+	if l == nil || !strings.HasPrefix(string(msg.TargetMessage.ID), otrInvitePrefix) {
+		return bridgev2.MatrixReactionPreResponse{}, errReactionsNotBridged
+	}
+	contact, err := portalContact(msg.Portal)
+	if err != nil {
+		return bridgev2.MatrixReactionPreResponse{}, err
+	}
+	emoji := msg.Content.RelatesTo.Key
+	if !acceptEmoji[emoji] && !denyEmoji[emoji] {
+		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New("react ✅ to accept or ❌ to decline")).
+			WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
+	}
+	qctx, cancel := quietCtx()
+	defer cancel()
+	if kind, text := l.answer(qctx, c, msg.Portal, contact, acceptEmoji[emoji]); kind != "" {
+		sendOTRNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
+		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New(text)).WithIsCertain(true).WithSendNotice(false)
+	}
+	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil
+}
+
+// HandleMatrixReaction keeps the answering reaction (nothing goes to XMPP).
+func (c *Client) HandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixReaction) (*database.Reaction, error) {
+	return &database.Reaction{}, nil
+}
+
+// HandleMatrixReactionRemove has nothing to undo.
+func (c *Client) HandleMatrixReactionRemove(ctx context.Context, msg *bridgev2.MatrixReactionRemove) error {
+	return nil
+}
