@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3" // reads the bridge's database in TestOTRCanary
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"github.com/offrecord/offrecord/internal/bridgetest"
@@ -269,4 +270,27 @@ func messageRows(t *testing.T, dbPath string, ids ...id.EventID) map[id.EventID]
 		out[evtID] = n
 	}
 	return out
+}
+
+// TestOTRRefusedInPlaintextPortal: on a bridge with
+// require_encrypted_portal whose portals are not encrypted by default, a
+// plaintext portal refuses OTR and nothing OTR reaches the buddy.
+func TestOTRRefusedInPlaintextPortal(t *testing.T) {
+	bot := startStrictBridge(t)
+	alice := newMatrixUserOf(t, bot, true)
+	c := newOTRChat(t, alice, strictGhostPrefix)
+	for _, e := range alice.Events(c.portal) {
+		if e.Type == event.StateEncryption {
+			t.Fatal("the portal is encrypted; this test needs a plaintext one")
+		}
+	}
+	cursor := alice.Cursor()
+	_, w0 := c.bob.mark()
+	c.send(t, "!xmpp otr start")
+	notice := alice.waitNotice(t, cursor, c.portal, "not_allowed", "started")
+	if k := otrKindOf(alice.bot, notice); k != "not_allowed" {
+		t.Fatalf("start in an unencrypted portal with require_encrypted_portal: %q", k)
+	}
+	t.Logf("refusal: %q", notice.Content.AsMessage().Body)
+	assertNoOTRSent(t, c, w0)
 }

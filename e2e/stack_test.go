@@ -38,6 +38,10 @@ type stack struct {
 	// noOTR is a third bridge with OTR disabled; it starts only when a test
 	// needs it (see startNoOTRBridge).
 	noOTR *bridgetest.Bridge
+	// strict is a fourth bridge that allows OTR only in encrypted portals
+	// but does not encrypt portals by default; it starts only when a test
+	// needs it (see startStrictBridge).
+	strict *bridgetest.Bridge
 }
 
 var st *stack
@@ -130,10 +134,19 @@ func runWithStack(m *testing.M) (int, error) {
 	if s.noOTR, err = bridgetest.Prepare(bin, dir+"/bridge-nootr", opts); err != nil {
 		return 0, err
 	}
+	opts.Extra = map[string]any{
+		"appservice.id":                "offrecord-strict",
+		"appservice.bot.username":      "xmppstrictbot",
+		"appservice.username_template": strictGhostPrefix + "{{.}}",
+	}
+	opts.Network = map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true}
+	if s.strict, err = bridgetest.Prepare(bin, dir+"/bridge-strict", opts); err != nil {
+		return 0, err
+	}
 	s.hs, err = dendritetest.StartDir(dir+"/dendrite", dendritetest.Options{
 		Port: hsPort,
 		AppserviceRegistrations: []string{
-			s.bridge.RegistrationPath(), s.e2ee.RegistrationPath(), s.noOTR.RegistrationPath(),
+			s.bridge.RegistrationPath(), s.e2ee.RegistrationPath(), s.noOTR.RegistrationPath(), s.strict.RegistrationPath(),
 		},
 	})
 	if err != nil {
@@ -146,6 +159,7 @@ func runWithStack(m *testing.M) (int, error) {
 	defer s.bridge.Stop()
 	defer s.e2ee.Stop()
 	defer s.noOTR.Stop()
+	defer s.strict.Stop()
 	s.bot = s.bridge.BotMXID(dendritetest.ServerName)
 	st = s
 	code := m.Run()
@@ -261,9 +275,10 @@ func (mu *matrixUser) waitState(t *testing.T, cursor int, state string) {
 
 // Ghost localpart prefixes of the bridges.
 const (
-	mainGhostPrefix  = "xmpp_"
-	e2eeGhostPrefix  = "xmppe2ee_"
-	noOTRGhostPrefix = "xmppnootr_"
+	mainGhostPrefix   = "xmpp_"
+	e2eeGhostPrefix   = "xmppe2ee_"
+	noOTRGhostPrefix  = "xmppnootr_"
+	strictGhostPrefix = "xmppstrict_"
 )
 
 // ghostOf is the Matrix ID of a contact's ghost.
@@ -285,6 +300,13 @@ func startE2EEBridge(t *testing.T) id.UserID {
 func startNoOTRBridge(t *testing.T) id.UserID {
 	t.Helper()
 	return startLazyBridge(t, st.noOTR, "no-OTR")
+}
+
+// startStrictBridge starts the fourth bridge (OTR only in encrypted
+// portals, portals not encrypted by default) for one test.
+func startStrictBridge(t *testing.T) id.UserID {
+	t.Helper()
+	return startLazyBridge(t, st.strict, "strict")
 }
 
 // startLazyBridge starts a bridge for one test and stops it afterwards.
