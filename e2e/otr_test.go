@@ -22,6 +22,8 @@ func TestOTRStartFromMatrix(t *testing.T) {
 	ev0, w0 := c.bob.mark()
 	cursor := alice.Cursor()
 	c.send(t, "!xmpp otr start")
+	// Sent while the key exchange runs: held, then sent encrypted.
+	c.send(t, "held during start")
 	started := alice.waitNotice(t, cursor, c.portal, "started")
 	query := c.bob.waitWire(t, w0, "OTR query", func(m wireMsg) bool { return strings.HasPrefix(m.Body, "?OTR") })
 	if !strings.HasPrefix(query.Body, "?OTRv") && !strings.HasPrefix(query.Body, "?OTR?") {
@@ -39,6 +41,7 @@ func TestOTRStartFromMatrix(t *testing.T) {
 		t.Error("secure notice before started")
 	}
 
+	c.bob.waitEncrypted(t, "held during start")
 	c.send(t, "from matrix <b>&amp; co")
 	c.bob.waitEncrypted(t, "from matrix <b>&amp; co")
 	c.bob.say(t, "from xmpp <i>& co")
@@ -58,7 +61,7 @@ func TestOTRStartFromMatrix(t *testing.T) {
 	if st := c.bob.status(t); st.Detail != "encrypted" || st.Version != 3 {
 		t.Errorf("libotr status %q v%d, want encrypted v3", st.Detail, st.Version)
 	}
-	checkOTRWire(t, c.bob.wireSince(w0), "from matrix")
+	checkOTRWire(t, c.bob.wireSince(w0), "from matrix", "held during start")
 }
 
 // TestOTRStartFromBuddyAccept: the buddy asks for OTR, the Matrix user is
@@ -81,17 +84,20 @@ func TestOTRStartFromBuddyAccept(t *testing.T) {
 			}
 		}
 	}
+	// Sent while the request is pending: held, then sent encrypted.
+	c.send(t, "held while pending")
 	cursor = alice.Cursor()
 	c.send(t, "!xmpp otr accept")
 	alice.waitNotice(t, cursor, c.portal, "accepted")
 	alice.waitNotice(t, cursor, c.portal, "secure")
 	c.bob.waitSecure(t, ev0)
 
+	c.bob.waitEncrypted(t, "held while pending")
 	c.bob.say(t, "accepted, hi")
 	c.waitOTRMessage(t, "accepted, hi")
 	c.send(t, "hi back")
 	c.bob.waitEncrypted(t, "hi back")
-	checkOTRWire(t, c.bob.wireSince(w0), "hi back")
+	checkOTRWire(t, c.bob.wireSince(w0), "hi back", "held while pending")
 }
 
 // TestOTRStartFromBuddyDeny: the Matrix user denies; the buddy gets a plain
@@ -103,9 +109,14 @@ func TestOTRStartFromBuddyDeny(t *testing.T) {
 	cursor := alice.Cursor()
 	c.bob.query(t)
 	alice.waitNotice(t, cursor, c.portal, "pending_acceptance")
+	// Sent while the request is pending: held; after deny it must not go out
+	// in plaintext.
+	heldText := "held then denied " + uniqueName("h")
+	c.send(t, heldText)
 	cursor = alice.Cursor()
 	c.send(t, "!xmpp otr deny")
 	alice.waitNotice(t, cursor, c.portal, "declined")
+	alice.waitNotice(t, cursor, c.portal, "discarded") // the held message
 	decline := c.bob.waitWire(t, w0, "decline message", func(m wireMsg) bool { return m.Body != "" })
 	if strings.HasPrefix(decline.Body, "?OTR") || strings.TrimSpace(decline.Body) == "" {
 		t.Errorf("the buddy was told %q, want plain words", shorten(decline.Body))
@@ -125,6 +136,11 @@ func TestOTRStartFromBuddyDeny(t *testing.T) {
 	}
 	if k := alice.noticesSince(cursor, c.portal); contains(k, "secure") {
 		t.Errorf("bridge notices after deny: %v", k)
+	}
+	for _, m := range c.bob.wireSince(w0) {
+		if strings.Contains(m.Body, heldText) {
+			t.Errorf("the message held while pending went out in plaintext after deny: %q", m.Body)
+		}
 	}
 }
 
