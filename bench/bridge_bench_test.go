@@ -27,6 +27,7 @@ type chat struct {
 	alice, carol *dendritetest.User
 	aliceJID     jid.JID
 	bob, dave    *buddy
+	mgmt         id.RoomID // alice's management room with the bridge bot
 	portal       id.RoomID // alice's portal with bob
 	baseRoom     id.RoomID // alice's DM with carol
 	bobGhost     id.UserID
@@ -69,6 +70,7 @@ func setupChat(f *fixture) (*chat, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.mgmt = mgmt
 	if err := waitConnected(ctx, c.alice, bot, mgmt, cursor); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@
 //
 // OFFRECORD_BENCH_MESSAGES (default 200) sets the messages per direction and
 // phase, OFFRECORD_BENCH_ACCOUNTS (default 100) the accounts logged in for the
-// memory figure, and OFFRECORD_BENCH_KEEP=1 keeps the stack's folder (logs).
+// memory figure, OFFRECORD_BENCH_OTR_MESSAGES (default 100) the messages per
+// direction and mode of the OTR on/off benchmarks (-bench OTROnOff), and
+// OFFRECORD_BENCH_KEEP=1 keeps the stack's folder (logs).
 // See docs/performance.md for the method and the figures.
 package bench

@@ -117,10 +117,14 @@ func startFixture() (f *fixture, err error) {
 			"ca_file": f.prosody.CAFile(),
 			"server":  f.prosody.Addr(),
 		},
+		// OTR is allowed (policy manual: only where a Matrix user starts it),
+		// for the OTR on/off benchmark; plain portals stay plain.
+		Network: map[string]any{"otr.enabled": true},
 	}
 	if f.bridge, err = bridgetest.Prepare(bin, filepath.Join(dir, "bridge"), opts); err != nil {
 		return nil, err
 	}
+	opts.Network = nil // the memory bridge keeps the default (OTR off)
 	opts.Extra = map[string]any{
 		"appservice.id":                "offrecord-rss",
 		"appservice.bot.username":      "xmpprssbot",
