@@ -58,10 +58,17 @@ func (h messageHandler) HandleMessageEvent(e otr3.MessageEvent, _ []byte, _ erro
 		s.msgErr = ErrMalformed
 		s.event(EventError, "a malformed OTR message was dropped", ErrMalformed)
 	case otr3.MessageEventReceivedMessageNotInPrivate:
-		s.msgErr = ErrNotInPrivate
-		s.event(EventError, "an encrypted message arrived outside a private conversation and was dropped", ErrNotInPrivate)
-		// otr3 stays silent here; libotr tells the peer. Do as libotr does.
-		s.wire(otr3.ValidMessage("?OTR Error: " + errorText(otr3.ErrorCodeMessageNotInPrivate)))
+		s.notInPrivate()
+	case otr3.MessageEventReceivedMessageForOtherInstance:
+		// A data message addressed to another instance of ours, with no
+		// encrypted session: one for a conversation we no longer have (our
+		// process restarted and otr3 picked a new instance tag). Say so, as
+		// for data outside a private conversation. Key exchange messages of
+		// another peer instance, and stale data during a session, are
+		// dropped quietly, as libotr does.
+		if s.inData && !s.private() {
+			s.notInPrivate()
+		}
 	case otr3.MessageEventReceivedMessageGeneralError:
 		s.msgErr = ErrPeerError
 		s.event(EventError, "the peer reported an OTR error", ErrPeerError)
@@ -70,6 +77,19 @@ func (h messageHandler) HandleMessageEvent(e otr3.MessageEvent, _ []byte, _ erro
 	case otr3.MessageEventMessageReflected:
 		s.event(EventError, "the peer reflected our own key exchange back", ErrMalformed)
 	}
+}
+
+// private reports whether the session is encrypted (possibly refreshing).
+func (s *session) private() bool {
+	return s.state == StateEncrypted || s.state == StateRefreshing
+}
+
+// notInPrivate reports encrypted data that belongs to no session of ours and
+// tells the peer, as libotr does (otr3 stays silent here).
+func (s *session) notInPrivate() {
+	s.msgErr = ErrNotInPrivate
+	s.event(EventError, "an encrypted message arrived outside a private conversation and was dropped", ErrNotInPrivate)
+	s.wire(otr3.ValidMessage("?OTR Error: " + errorText(otr3.ErrorCodeMessageNotInPrivate)))
 }
 
 type errorTextHandler struct{}

@@ -36,6 +36,7 @@ type session struct {
 	// Filled by otr3's handlers during one call, consumed by the caller.
 	security []otr3.SecurityEvent
 	msgErr   error
+	inData   bool      // a data message is being received
 	pending  []outItem // items to deliver once mu is released
 }
 
@@ -338,6 +339,11 @@ func (s *session) receive(b []byte, k kind) (Incoming, error) {
 			return in, ErrBadFragment
 		}
 		if f.v3 && (f.sender < 0x100 || (f.receiver != 0 && f.receiver != s.conv.GetOurInstanceTag())) {
+			if f.sender >= 0x100 && f.receiver != 0 && f.k == 1 && !s.private() {
+				// The first piece of a message for a session we no longer have.
+				s.notInPrivate()
+				return in, ErrNotInPrivate
+			}
 			return in, nil // for another instance, or invalid: ignored as libotr does
 		}
 		whole, err := s.frag.add(f, s.m.cfg.Limits.MaxMessageSize, s.m.cfg.Limits.MaxFragments)
@@ -365,7 +371,9 @@ func (s *session) receive(b []byte, k kind) (Incoming, error) {
 
 	prev := s.state
 	s.security, s.msgErr = nil, nil
+	s.inData = k == kindData
 	plain, toSend, err := s.conv.Receive(b)
+	s.inData = false
 	if len(plain) > 0 {
 		in.Plaintext = plain
 		in.Encrypted = k == kindData && err == nil
