@@ -92,8 +92,10 @@ func newOTRLayer(c *Connector) *otrLayer {
 		StartTimeout:  l.cfg.StartTimeout,
 		AcceptTimeout: l.cfg.AcceptTimeout,
 		IdleTimeout:   l.cfg.IdleTimeout,
-		Send:          l.sendWire,
-		OnEvent:       l.onEvent,
+		// Check timeouts every second, so an accept timeout fires on time.
+		ExpireInterval: time.Second,
+		Send:           l.sendWire,
+		OnEvent:        l.onEvent,
 	})
 	return l
 }
