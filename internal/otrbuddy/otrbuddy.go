@@ -6,11 +6,14 @@
 // Every message body the buddy receives goes into libotr; every line libotr
 // injects goes over XMPP to the sender's full JID (the bare JID until the
 // other side has sent a message). libotr's other output (decrypted messages,
-// secure/finished, SMP progress) arrives as typed Events.
+// secure/finished, SMP progress) arrives as typed Events. With Config.Record
+// the buddy also keeps every Event and every received message, to be read and
+// waited for by position (Mark, EventsSince, WaitEvent, ...).
 //
 // A Buddy is safe for use from one goroutine plus the Events and Wire
-// channels, which may be read from other goroutines. Both channels are
-// buffered without limit, so not reading them never stalls the protocol.
+// channels, which may be read from other goroutines; the record's methods are
+// safe for concurrent use. Both channels are buffered without limit, so not
+// reading them never stalls the protocol.
 package otrbuddy
 
 import (
@@ -41,6 +44,9 @@ type Config struct {
 	Server   string         // host:port; empty means the domain's port 5222
 	TLS      xmppad.TLSMode // default STARTTLS required
 	CAFile   string         // extra PEM CA to trust (a test server's self-signed certificate)
+	// ReconnectMin and ReconnectMax bound the XMPP client's reconnect
+	// backoff; zero means the adapter's defaults.
+	ReconnectMin, ReconnectMax time.Duration
 	// Policy is the libotr policy: manual (default, libotr's own default: it
 	// answers OTR queries but starts nothing), opportunistic, always, never,
 	// v2only, v3only.
@@ -51,6 +57,10 @@ type Config struct {
 	// Logger receives the XMPP client's log (never message bodies); the zero
 	// value discards it.
 	Logger zerolog.Logger
+	// Record keeps every Event and every received message for the buddy's
+	// lifetime (see Mark); off, the record stays empty and its waits fail
+	// with ErrNotRecording.
+	Record bool
 }
 
 // Kind says what an Event is about.
@@ -78,6 +88,9 @@ const (
 	// LibotrEvent is a libotr message event (Detail is its name, e.g.
 	// rcvdmsg_unencrypted).
 	LibotrEvent Kind = "libotr"
+	// Status answers Status: Detail is plaintext, encrypted or finished;
+	// Version and Fingerprint are set when there is a session.
+	Status Kind = "status"
 	// Subscribed: the buddy approved Peer's presence subscription request.
 	Subscribed Kind = "subscribed"
 	// Error is an XMPP error (Err), e.g. a message error stanza or a failed send.
@@ -110,6 +123,8 @@ type Buddy struct {
 
 	events *queue[Event]
 	wire   *queue[string]
+	log    *record[Event]          // nil unless cfg.Record
+	msgs   *record[xmppad.Message] // nil unless cfg.Record
 
 	mu   sync.Mutex
 	full map[string]jid.JID // bare → full JID to send to; guarded by mu
@@ -139,6 +154,9 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 	}
 	b := &Buddy{peer: peer, bare: bare, cfg: cfg, cancel: cancel, pumped: make(chan struct{}),
 		events: newQueue[Event](), wire: newQueue[string](), full: map[string]jid.JID{}}
+	if cfg.Record {
+		b.log, b.msgs = newRecord[Event](), newRecord[xmppad.Message]()
+	}
 	if cfg.Policy != "" {
 		if err := peer.Policy(cfg.Policy); err != nil {
 			b.abort()
@@ -148,6 +166,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 	b.client, err = xmppad.New(xmppad.Config{
 		JID: bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
 		TLS: cfg.TLS, CAFile: cfg.CAFile, Logger: cfg.Logger,
+		ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
 	}, handler{b})
 	if err != nil {
 		b.abort()
@@ -227,6 +246,12 @@ func (b *Buddy) SMPAnswer(ctx context.Context, to jid.JID, secret string) error 
 	return b.do(ctx, func() error { return b.peer.SMPAnswer(to.Bare().String(), secret) })
 }
 
+// Status asks libotr for the state of the conversation with to; the answer
+// is a Status event.
+func (b *Buddy) Status(ctx context.Context, to jid.JID) error {
+	return b.do(ctx, func() error { return b.peer.Status(to.Bare().String()) })
+}
+
 func (b *Buddy) do(ctx context.Context, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -234,11 +259,19 @@ func (b *Buddy) do(ctx context.Context, f func() error) error {
 	return f()
 }
 
+// GoOffline closes the XMPP client for good (the account goes offline) and
+// leaves libotr running; what libotr sends after it fails as Error events.
+// Close is still needed.
+func (b *Buddy) GoOffline() error { return b.client.Close() }
+
 // Close disconnects the XMPP account, stops libotr and closes the channels.
+// The record stays readable.
 func (b *Buddy) Close() error {
 	var err error
 	b.closeOnce.Do(func() {
-		err = b.client.Close()
+		if err = b.client.Close(); errors.Is(err, xmppad.ErrClosed) {
+			err = nil // GoOffline closed it
+		}
 		if perr := b.peer.Close(); perr != nil && err == nil && !isKilled(perr) {
 			err = perr
 		}
@@ -265,6 +298,9 @@ func (b *Buddy) pump(ctx context.Context) {
 			Version: ev.Version, Fingerprint: ev.Fingerprint, Detail: ev.Detail}
 		switch ev.Kind {
 		case "inject":
+			if ev.Data == "" {
+				continue // libotr in FINISHED "sends" nothing
+			}
 			to := b.sendTo(peer)
 			msg := xmppad.Outgoing{To: to, Body: ev.Data}
 			if strings.HasPrefix(ev.Data, "?OTR") {
@@ -274,7 +310,7 @@ func (b *Buddy) pump(ctx context.Context) {
 			_, err := b.client.Send(sctx, msg)
 			cancel()
 			if err != nil {
-				b.events.push(Event{Kind: Error, Peer: to, Err: fmt.Errorf("sending to %s: %w", to, err), At: time.Now()})
+				b.emit(Event{Kind: Error, Peer: to, Err: fmt.Errorf("sending to %s: %w", to, err), At: time.Now()})
 				continue
 			}
 			out.Kind, out.Peer = Sent, to
@@ -292,11 +328,19 @@ func (b *Buddy) pump(ctx context.Context) {
 			out.Kind = SMP
 		case "event":
 			out.Kind = LibotrEvent
+		case "status":
+			out.Kind = Status
 		default:
-			continue // status lines: not asked for
+			continue
 		}
-		b.events.push(out)
+		b.emit(out)
 	}
+}
+
+// emit delivers ev on Events and records it.
+func (b *Buddy) emit(ev Event) {
+	b.events.push(ev)
+	b.log.add(ev)
 }
 
 // sendTo is the JID libotr's output for the bare JID peer goes to: the full
@@ -320,12 +364,13 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 	if m.Carbon != xmppad.CarbonNone || from.Equal(b.bare) {
 		return
 	}
+	b.msgs.add(*m)
 	if m.Type == stanza.ErrorMessage {
-		err := errors.New("message error")
+		err := ErrMessageError
 		if m.Error != nil {
-			err = fmt.Errorf("message error: %s %s", m.Error.Condition, m.Error.Text)
+			err = fmt.Errorf("%w: %s %s", ErrMessageError, m.Error.Condition, m.Error.Text)
 		}
-		b.events.push(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
+		b.emit(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
 		return
 	}
 	if m.Body == "" {
@@ -340,7 +385,7 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 	// libotr answers at once; what it injects is queued by libotrpeer and
 	// sent by pump, so this never waits for the XMPP client.
 	if err := b.peer.Receive(from.String(), m.Body); err != nil {
-		b.events.push(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
+		b.emit(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
 	}
 }
 
@@ -355,10 +400,10 @@ func (h handler) HandlePresence(p *xmppad.Presence) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := b.client.ApproveSubscription(ctx, from, true); err != nil {
-			b.events.push(Event{Kind: Error, Peer: from, Err: fmt.Errorf("approving the subscription: %w", err), At: time.Now()})
+			b.emit(Event{Kind: Error, Peer: from, Err: fmt.Errorf("approving the subscription: %w", err), At: time.Now()})
 			return
 		}
-		b.events.push(Event{Kind: Subscribed, Peer: from, At: time.Now()})
+		b.emit(Event{Kind: Subscribed, Peer: from, At: time.Now()})
 	}()
 }
 

@@ -2,10 +2,12 @@ package otrbuddy
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/prosodytest"
 )
 
@@ -19,7 +21,7 @@ func TestTwoBuddies(t *testing.T) {
 		if err := xs.Register(user, user+"-pw"); err != nil {
 			t.Fatal(err)
 		}
-		b, err := Start(ctx, Config{JID: user + "@" + xs.Domain(), Password: user + "-pw", Server: xs.Addr(), CAFile: xs.CAFile()})
+		b, err := Start(ctx, Config{JID: user + "@" + xs.Domain(), Password: user + "-pw", Server: xs.Addr(), CAFile: xs.CAFile(), Record: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,6 +47,23 @@ func TestTwoBuddies(t *testing.T) {
 	}
 	if !sawWire(ctx, alice, "?OTR:AAMD") {
 		t.Error("alice received no OTR v3 data message on the wire")
+	}
+	data, err := alice.WaitMessage(ctx, 0, func(m xmppad.Message) bool { return strings.HasPrefix(m.Body, "?OTR:AAMD") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.EME != eme || !data.From.Bare().Equal(bobJID) || !data.To.Equal(alice.JID()) {
+		t.Errorf("alice recorded the data message with EME %q from %s to %s, want %s from bob to %s", data.EME, data.From, data.To, eme, alice.JID())
+	}
+	if _, err := bob.WaitEvent(ctx, 0, func(ev Event) bool { return ev.Kind == Sent && strings.HasPrefix(ev.Text, "?OTR:AAMD") }); err != nil {
+		t.Errorf("bob's record has no Sent data message: %v", err)
+	}
+	mark := alice.Mark()
+	if err := alice.Status(ctx, bobJID); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := alice.WaitEvent(ctx, mark.Events, func(ev Event) bool { return ev.Kind == Status }); err != nil || st.Detail != "encrypted" || st.Version != 3 {
+		t.Errorf("alice's status %+v (%v), want encrypted v3", st, err)
 	}
 	if err := alice.Say(ctx, bobJID, "hi bob"); err != nil {
 		t.Fatal(err)
@@ -98,5 +117,41 @@ func sawWire(ctx context.Context, b *Buddy, prefix string) bool {
 		case <-ctx.Done():
 			return false
 		}
+	}
+}
+
+// TestRecord: waits see items added before and after they start, from their
+// index on; a buddy without a record refuses waits.
+func TestRecord(t *testing.T) {
+	r := newRecord[int]()
+	r.add(1)
+	got := make(chan int, 1)
+	go func() {
+		v, err := r.wait(context.Background(), 1, func(v int) bool { return v%2 == 1 })
+		if err != nil {
+			t.Error(err)
+		}
+		got <- v
+	}()
+	r.add(2)
+	r.add(3)
+	if v := <-got; v != 3 {
+		t.Errorf("wait from 1 returned %d, want 3", v)
+	}
+	if s := r.since(1); len(s) != 2 || s[0] != 2 || s[1] != 3 {
+		t.Errorf("since(1) = %v", s)
+	}
+	if s := r.since(9); len(s) != 0 {
+		t.Errorf("since(9) = %v", s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.wait(ctx, 3, func(int) bool { return true }); !errors.Is(err, context.Canceled) {
+		t.Errorf("wait past the end with a done ctx: %v", err)
+	}
+	var off *record[int]
+	off.add(1)
+	if _, err := off.wait(context.Background(), 0, func(int) bool { return true }); !errors.Is(err, ErrNotRecording) || off.len() != 0 || off.since(0) != nil {
+		t.Errorf("nil record: wait %v, len %d, since %v", err, off.len(), off.since(0))
 	}
 }
