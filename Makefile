@@ -43,8 +43,9 @@ test: deps vet ## deps, vet, all tests with -race, then fuzz-short.
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-short
 
-unit: ## All tests with -race (no deps, no vet).
-	$(GO) test -race -tags $(TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
+unit: ## All tests with -race (no deps, no vet); starts PostgreSQL for the bridge's Postgres test.
+	OFFRECORD_POSTGRES_URI="$${OFFRECORD_POSTGRES_URI:-$$(bash scripts/start-postgres.sh)}" \
+		$(GO) test -race -tags $(TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 fuzz-short: ## Run every FuzzXxx target for FUZZTIME (2000 inputs) each.
 	@targets=$$(grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh — install what offrecord's build, tests and demo need.
 #
-#   * Debian packages: prosody (XMPP server for tests), libotr (C OTR peer for
+#   * Debian packages: prosody (XMPP server for tests), PostgreSQL (the bridge's
+#     optional database, tested too), libotr (C OTR peer for
 #     interop tests), openssl, pkg-config, gcc (cgo). Installed with apt-get
 #     only when one is missing; needs root (or sudo) then.
 #   * Dendrite (Matrix homeserver for tests): built from the pinned module in
@@ -17,7 +18,7 @@ bin="$root/.cache/bin"
 export PATH="/usr/local/go/bin:$PATH"
 export CGO_ENABLED=1
 
-apt_packages=(prosody lua-unbound openssl libotr5-dev libotr5-bin pkg-config gcc)
+apt_packages=(prosody lua-unbound openssl libotr5-dev libotr5-bin pkg-config gcc postgresql)
 dendrite_cmds=(dendrite create-account generate-config generate-keys)
 
 say() { echo "install-deps: $*"; }
