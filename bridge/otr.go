@@ -169,6 +169,11 @@ func (l *otrLayer) sendWire(account, peer, wire string) {
 	}
 }
 
+// cmd formats an otr subcommand with the configured command prefix.
+func (l *otrLayer) cmd(sub string) string {
+	return "`" + l.conn.Bridge.Config.CommandPrefix + " otr " + sub + "`"
+}
+
 // chat0 returns the peer JID of a conversation; mu must be held.
 func (l *otrLayer) chat0(key otrKey) jid.JID {
 	if ch := l.chats[key]; ch != nil && ch.peer.Localpart() != "" {
@@ -189,23 +194,23 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 	case otr.EventSMPInProgress:
 		return
 	case otr.EventPendingAcceptance:
-		text = "🔑 " + ev.Peer + " wants an off-the-record conversation. Accept with `!xmpp otr accept` or a ✅ reaction; decline with `!xmpp otr deny` or ❌."
+		text = "🔑 " + ev.Peer + " wants an off-the-record conversation. Accept with " + l.cmd("accept") + " or a ✅ reaction; decline with " + l.cmd("deny") + " or ❌."
 	case otr.EventStarted:
 		text = "🔑 Asked " + ev.Peer + " for an off-the-record conversation; waiting for the answer."
 	case otr.EventSecure:
 		text = "🔑 Off-the-record conversation started (OTR v" + strconv.Itoa(ev.Version) + "). Your fingerprint: " + ev.OwnFingerprint +
-			"; theirs: " + ev.PeerFingerprint + ". Verify with `!xmpp otr verify <secret>` or compare fingerprints and `!xmpp otr trust`."
+			"; theirs: " + ev.PeerFingerprint + ". Verify with " + l.cmd("verify <secret>") + " or compare fingerprints and " + l.cmd("trust") + "."
 	case otr.EventRefreshed:
 		text = "🔑 New keys are in use."
 	case otr.EventEnded:
 		text = "Off-the-record conversation ended; messages are plaintext again."
 	case otr.EventFinished:
-		text = ev.Peer + " ended the off-the-record conversation. Your messages are held back until you `!xmpp otr end` (continue in plaintext) or `!xmpp otr start` again."
+		text = ev.Peer + " ended the off-the-record conversation. Your messages are held back until you " + l.cmd("end") + " (continue in plaintext) or " + l.cmd("start") + " again."
 	case otr.EventSMPAsked:
 		q := l.mgr.Status(ev.Account, ev.Peer).SMPQuestion
-		text = ev.Peer + " wants to verify you. Answer with `!xmpp otr answer <secret>`."
+		text = ev.Peer + " wants to verify you. Answer with " + l.cmd("answer <secret>") + "."
 		if q != "" {
-			text = ev.Peer + " wants to verify you and asks: “" + q + "” Answer with `!xmpp otr answer <secret>`."
+			text = ev.Peer + " wants to verify you and asks: “" + q + "” Answer with " + l.cmd("answer <secret>") + "."
 			extraCopy = true
 		}
 	case otr.EventSMPSucceeded:
@@ -215,7 +220,7 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 	case otr.EventError:
 		if errors.Is(ev.Err, otr.ErrNotInPrivate) {
 			kind = "lost"
-			text = ev.Peer + " sent an OTR message for a session the bridge no longer has (it may have restarted; keys live only in RAM). Use `!xmpp otr start` to begin again."
+			text = ev.Peer + " sent an OTR message for a session the bridge no longer has (it may have restarted; keys live only in RAM). Use " + l.cmd("start") + " to begin again."
 		}
 	}
 	if text == "" {
