@@ -16,8 +16,9 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/bridgetest"
-	"github.com/offrecord/offrecord/internal/libotrpeer"
+	"github.com/offrecord/offrecord/internal/otrbuddy"
 )
 
 // TestOTRCanary: a whole OTR conversation carrying a unique canary string
@@ -178,14 +179,14 @@ func TestOTRBridgeCrash(t *testing.T) {
 	lostText := "lost " + uniqueName("x")
 	c.bob.say(t, lostText)
 	alice.waitNotice(t, cursor, c.portal, "lost")
-	c.bob.waitWire(t, w0, "an OTR error", func(m wireMsg) bool { return strings.HasPrefix(m.Body, "?OTR Error") })
+	c.bob.waitWire(t, w0, "an OTR error", func(m xmppad.Message) bool { return strings.HasPrefix(m.Body, "?OTR Error") })
 	for _, e := range alice.MessageEvents(c.portal) {
 		if strings.Contains(e.Content.AsMessage().Body, lostText) {
 			t.Errorf("the undecryptable message showed in Matrix: %q", e.Content.AsMessage().Body)
 		}
 	}
-	for _, ev := range c.bob.eventsSince(ev0) {
-		if ev.Kind == "finished" {
+	for _, ev := range c.bob.EventsSince(ev0) {
+		if ev.Kind == otrbuddy.Finished {
 			t.Error("libotr was told the session finished after a crash")
 		}
 	}
@@ -199,8 +200,8 @@ func recoverAfterRestart(t *testing.T, c *otrChat) {
 	cursor := c.alice.Cursor()
 	c.send(t, "!xmpp otr start")
 	c.alice.waitNotice(t, cursor, c.portal, "secure")
-	c.bob.waitEvent(t, ev1, "a new session", func(ev libotrpeer.Event) bool {
-		return ev.Kind == "secure" || ev.Kind == "stillsecure"
+	c.bob.waitEvent(t, ev1, "a new session", func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.Secure || ev.Kind == otrbuddy.Refreshed
 	})
 	c.send(t, "after restart from matrix")
 	c.bob.waitEncrypted(t, "after restart from matrix")

@@ -9,7 +9,7 @@ import (
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/dendritetest"
-	"github.com/offrecord/offrecord/internal/libotrpeer"
+	"github.com/offrecord/offrecord/internal/otrbuddy"
 )
 
 // TestOTRStartFromMatrix: the Matrix user starts OTR, libotr (manual policy)
@@ -25,7 +25,7 @@ func TestOTRStartFromMatrix(t *testing.T) {
 	// Sent while the key exchange runs: held, then sent encrypted.
 	c.send(t, "held during start")
 	started := alice.waitNotice(t, cursor, c.portal, "started")
-	query := c.bob.waitWire(t, w0, "OTR query", func(m wireMsg) bool { return strings.HasPrefix(m.Body, "?OTR") })
+	query := c.bob.waitWire(t, w0, "OTR query", func(m xmppad.Message) bool { return strings.HasPrefix(m.Body, "?OTR") })
 	if !strings.HasPrefix(query.Body, "?OTRv") && !strings.HasPrefix(query.Body, "?OTR?") {
 		t.Errorf("first OTR message is %q, want a query", shorten(query.Body))
 	}
@@ -52,7 +52,7 @@ func TestOTRStartFromMatrix(t *testing.T) {
 	if info["state"] != "encrypted" || info["version"] != float64(3) || info["verified"] != false || info["trusted"] != false {
 		t.Errorf("status raw = %v, want state encrypted, version 3, verified and trusted false", info)
 	}
-	if got, want := info["peer_fingerprint"], fingerprint5x8(c.bob.peer.Fingerprint); got != want {
+	if got, want := info["peer_fingerprint"], fingerprint5x8(c.bob.Fingerprint()); got != want {
 		t.Errorf("status peer_fingerprint %v, want the buddy's %q", got, want)
 	}
 	if got, want := info["own_fingerprint"], fingerprint5x8(bobSecure.Fingerprint); got != want {
@@ -77,9 +77,9 @@ func TestOTRStartFromBuddyAccept(t *testing.T) {
 	if !strings.Contains(body, "!xmpp otr accept") || !strings.Contains(body, "!xmpp otr deny") {
 		t.Errorf("pending notice %q does not say how to accept and deny", body)
 	}
-	if got := c.bob.eventsSince(ev0); len(got) > 0 {
+	if got := c.bob.EventsSince(ev0); len(got) > 0 {
 		for _, ev := range got {
-			if ev.Kind == "secure" {
+			if ev.Kind == otrbuddy.Secure {
 				t.Fatal("the session went secure before the Matrix user accepted")
 			}
 		}
@@ -117,7 +117,7 @@ func TestOTRStartFromBuddyDeny(t *testing.T) {
 	c.send(t, "!xmpp otr deny")
 	alice.waitNotice(t, cursor, c.portal, "declined")
 	alice.waitNotice(t, cursor, c.portal, "discarded") // the held message
-	decline := c.bob.waitWire(t, w0, "decline message", func(m wireMsg) bool { return m.Body != "" })
+	decline := c.bob.waitWire(t, w0, "decline message", func(m xmppad.Message) bool { return m.Body != "" })
 	if strings.HasPrefix(decline.Body, "?OTR") || strings.TrimSpace(decline.Body) == "" {
 		t.Errorf("the buddy was told %q, want plain words", shorten(decline.Body))
 	}
@@ -129,8 +129,8 @@ func TestOTRStartFromBuddyDeny(t *testing.T) {
 	if enc := c.bob.waitPlain(t, "plain after deny"); enc {
 		t.Error("a message after deny was encrypted")
 	}
-	for _, ev := range c.bob.eventsSince(ev0) {
-		if ev.Kind == "secure" {
+	for _, ev := range c.bob.EventsSince(ev0) {
+		if ev.Kind == otrbuddy.Secure {
 			t.Error("libotr went secure after deny")
 		}
 	}
@@ -161,13 +161,13 @@ func TestOTRStartFromBuddyTimeout(t *testing.T) {
 		t.Errorf("the request lapsed after %s, want the 4 s accept_timeout (+ up to 5 s expiry interval)", waited)
 	}
 	t.Logf("request lapsed as %q after %s", otrKindOf(alice.bot, lapse), time.Since(asked).Round(100*time.Millisecond))
-	told := c.bob.waitWire(t, w0, "a timeout message", func(m wireMsg) bool { return m.Body != "" })
+	told := c.bob.waitWire(t, w0, "a timeout message", func(m xmppad.Message) bool { return m.Body != "" })
 	if strings.HasPrefix(told.Body, "?OTR:") {
 		t.Errorf("the buddy was told in OTR data: %q", shorten(told.Body))
 	}
 	t.Logf("the buddy was told %q", told.Body)
-	for _, ev := range c.bob.eventsSince(ev0) {
-		if ev.Kind == "secure" {
+	for _, ev := range c.bob.EventsSince(ev0) {
+		if ev.Kind == otrbuddy.Secure {
 			t.Error("libotr went secure without acceptance")
 		}
 	}
@@ -186,8 +186,8 @@ func TestOTRRefresh(t *testing.T) {
 	alice.waitNotice(t, cursor, c.portal, "refreshing")
 	alice.waitNotice(t, cursor, c.portal, "refreshed")
 	c.bob.waitEncrypted(t, "sent during refresh")
-	c.bob.waitEvent(t, ev0, "a new key exchange", func(ev libotrpeer.Event) bool {
-		return ev.Kind == "stillsecure" || ev.Kind == "secure"
+	c.bob.waitEvent(t, ev0, "a new key exchange", func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.Refreshed || ev.Kind == otrbuddy.Secure
 	})
 	c.send(t, "after refresh")
 	c.bob.waitEncrypted(t, "after refresh")
@@ -221,7 +221,7 @@ func TestOTREndFromMatrix(t *testing.T) {
 	// then only with a "not encrypted" warning; the wire shows it is plain.
 	_, w1 := c.bob.mark()
 	c.send(t, "plain after end")
-	c.bob.waitWire(t, w1, "the plain message after end", func(m wireMsg) bool { return m.Body == "plain after end" })
+	c.bob.waitWire(t, w1, "the plain message after end", func(m xmppad.Message) bool { return m.Body == "plain after end" })
 	c.bob.end(t)
 	c.send(t, "plain after both ended")
 	if enc := c.bob.waitPlain(t, "plain after both ended"); enc {
@@ -264,7 +264,7 @@ func TestOTREndFromBuddy(t *testing.T) {
 	if enc := c.bob.waitPlain(t, sentinel); enc {
 		t.Error("the sentinel after end was encrypted")
 	}
-	var before []wireMsg
+	var before []xmppad.Message
 	for _, m := range c.bob.wireSince(w0) {
 		if m.Body == sentinel || strings.Contains(m.Body, sentinel) {
 			break
@@ -291,7 +291,7 @@ func TestOTRSMPFromMatrix(t *testing.T) {
 	cursor := alice.Cursor()
 	c.send(t, "!xmpp otr verify correct horse")
 	c.bob.waitSMP(t, ev0, "askforsecret")
-	if err := c.bob.peer.SMPAnswer(c.bob.alice.String(), "battery staple"); err != nil {
+	if err := c.bob.SMPAnswer(t.Context(), c.bob.alice, "battery staple"); err != nil {
 		t.Fatal(err)
 	}
 	alice.waitNotice(t, cursor, c.portal, "smp_failed")
@@ -304,10 +304,10 @@ func TestOTRSMPFromMatrix(t *testing.T) {
 	cursor = alice.Cursor()
 	c.send(t, "!xmpp otr ask Where did we meet? | lisbon")
 	asked := c.bob.waitSMP(t, ev0, "askforanswer")
-	if asked.Data != "Where did we meet?" {
-		t.Errorf("libotr got the question %q", asked.Data)
+	if asked.Text != "Where did we meet?" {
+		t.Errorf("libotr got the question %q", asked.Text)
 	}
-	if err := c.bob.peer.SMPAnswer(c.bob.alice.String(), "lisbon"); err != nil {
+	if err := c.bob.SMPAnswer(t.Context(), c.bob.alice, "lisbon"); err != nil {
 		t.Fatal(err)
 	}
 	alice.waitNotice(t, cursor, c.portal, "smp_succeeded")
@@ -328,11 +328,10 @@ func TestOTRSMPFromBuddy(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	c := newOTRChat(t, alice, mainGhostPrefix)
 	c.start(t)
-	peerName := c.bob.alice.String()
 
 	ev0, _ := c.bob.mark()
 	cursor := alice.Cursor()
-	if err := c.bob.peer.SMP(peerName, "open sesame"); err != nil {
+	if err := c.bob.SMP(t.Context(), c.bob.alice, "open sesame"); err != nil {
 		t.Fatal(err)
 	}
 	alice.waitNotice(t, cursor, c.portal, "smp_asked")
@@ -346,7 +345,7 @@ func TestOTRSMPFromBuddy(t *testing.T) {
 
 	ev0, _ = c.bob.mark()
 	cursor = alice.Cursor()
-	if err := c.bob.peer.SMPQuestion(peerName, "Favourite city?", "lisbon"); err != nil {
+	if err := c.bob.SMPQuestion(t.Context(), c.bob.alice, "Favourite city?", "lisbon"); err != nil {
 		t.Fatal(err)
 	}
 	asked := alice.waitNotice(t, cursor, c.portal, "smp_asked")
@@ -359,13 +358,13 @@ func TestOTRSMPFromBuddy(t *testing.T) {
 	// otr3, answering, learns the failure from SMP message 3 and sends an
 	// SMP abort instead of message 4, so libotr reports an abort (see
 	// otr/smp_interop_test.go); a failure would be as good.
-	c.bob.waitEvent(t, ev0, "smp failure or abort", func(ev libotrpeer.Event) bool {
-		return ev.Kind == "smp" && (ev.Detail == "failure" || ev.Detail == "abort")
+	c.bob.waitEvent(t, ev0, "smp failure or abort", func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.SMP && (ev.Detail == "failure" || ev.Detail == "abort")
 	})
 
 	ev0, _ = c.bob.mark()
 	cursor = alice.Cursor()
-	if err := c.bob.peer.SMPQuestion(peerName, "Second try?", "lisbon"); err != nil {
+	if err := c.bob.SMPQuestion(t.Context(), c.bob.alice, "Second try?", "lisbon"); err != nil {
 		t.Fatal(err)
 	}
 	question := alice.waitNotice(t, cursor, c.portal, "smp_asked")

@@ -6,17 +6,15 @@ import (
 	"fmt"
 	"html"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 	"mellium.im/xmpp/jid"
-	"mellium.im/xmpp/stanza"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
-	"github.com/offrecord/offrecord/internal/libotrpeer"
+	"github.com/offrecord/offrecord/internal/otrbuddy"
 )
 
 // otrWait bounds one wait for an OTR step (notice, buddy event). The bridge's
@@ -26,299 +24,122 @@ const otrWait = 30 * time.Second
 // otrField is the raw content field of the bridge's OTR notices and messages.
 const otrField = "org.offrecord.otr"
 
-// wireMsg is one message stanza the bridge account sent to the OTR buddy,
-// as the buddy's client received it.
-type wireMsg struct {
-	Body string
-	EME  string
-	From jid.JID
-	To   jid.JID
-	Type stanza.MessageType
-}
-
-// otrBuddy is an XMPP user whose client runs libotr: our XMPP adapter for
-// the wire plus a libotrpeer process for OTR. Every body from the bridge
-// account goes into libotr; everything libotr injects goes over XMPP to the
-// bridge account's full JID (its bare JID before the first message). The
-// buddy records libotr's other output (msg, secure, finished, smp, ...) and
-// the raw bodies the bridge sent.
+// otrBuddy is an internal/otrbuddy buddy (libotr behind our XMPP adapter,
+// recording) whose contact is the bridge account alice, with the test's
+// waits: they fail t after otrWait and say what did come. Its "wire" is
+// the record of message stanzas from the bridge account.
 type otrBuddy struct {
-	t     *testing.T
-	jid   jid.JID
-	pass  string
-	alice jid.JID // the bridge account's bare JID (libotr's peer name)
-
-	client *xmppad.Client
-	peer   *libotrpeer.Peer
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	in     chan string // bodies from the bridge account, for libotr
-
-	subscribed chan struct{} // closed once the buddy approved the bridge account's subscription
-	subOnce    sync.Once
-
-	mu      sync.Mutex
-	to      jid.JID  // where injected wire text goes
-	sent    []string // wire text the buddy sent
-	wire    []wireMsg
-	events  []libotrpeer.Event
-	errs    []error
-	closing bool
-	changed chan struct{} // closed and replaced when wire or events grow
+	*otrbuddy.Buddy
+	jid     jid.JID // the buddy's bare JID
+	alice   jid.JID // the bridge account's bare JID (libotr's peer name)
+	offline int     // events recorded before goOffline, -1 while online
 }
 
 // newOTRBuddy registers an XMPP account, connects it and starts its libotr
-// client (policy manual: it answers OTR queries itself but starts none).
+// client (policy manual: it answers OTR queries itself but starts none). It
+// approves the bridge account's presence subscription. Errors of the buddy
+// while online fail t at cleanup.
 func newOTRBuddy(t *testing.T, alice jid.JID) *otrBuddy {
 	t.Helper()
 	account, pass := xmppAccount(t, "otrbob")
-	ctx, cancel := context.WithCancel(context.Background())
-	peer, err := libotrpeer.Start(ctx, account.String())
+	bd, err := otrbuddy.Start(ctxFor(t), otrbuddy.Config{
+		JID: account.String(), Password: pass, Resource: "otrclient",
+		Server: st.prosody.Addr(), CAFile: st.prosody.CAFile(),
+		ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second,
+		ApproveSubscriptions: true, Record: true,
+	})
 	if err != nil {
-		cancel()
-		t.Fatalf("starting libotr for %s: %v", account, err)
+		t.Fatalf("starting the OTR buddy %s: %v", account, err)
 	}
-	b := &otrBuddy{
-		t: t, jid: account, pass: pass, alice: alice.Bare(), peer: peer, cancel: cancel,
-		in: make(chan string, 1024), subscribed: make(chan struct{}), to: alice.Bare(),
-		changed: make(chan struct{}),
-	}
-	c, err := xmppad.New(xmppad.Config{
-		JID:          account.String(),
-		Password:     pass,
-		Resource:     "otrclient",
-		Server:       st.prosody.Addr(),
-		TLS:          xmppad.TLSRequired,
-		CAFile:       st.prosody.CAFile(),
-		ReconnectMin: 100 * time.Millisecond,
-		ReconnectMax: time.Second,
-	}, b)
-	if err != nil {
-		cancel()
-		_ = peer.Close()
-		t.Fatal(err)
-	}
-	b.client = c
-	if err := c.Connect(ctxFor(t)); err != nil {
-		cancel()
-		_ = peer.Close()
-		t.Fatalf("buddy %s connect: %v", account, err)
-	}
-	b.wg.Add(3)
-	go func() { defer b.wg.Done(); c.Run(ctx) }()
-	go b.receiveLoop(ctx)
-	go b.peerLoop(ctx)
-	t.Cleanup(b.close)
+	b := &otrBuddy{Buddy: bd, jid: account, alice: alice.Bare(), offline: -1}
+	t.Cleanup(func() { b.close(t) })
 	return b
 }
 
-// close stops the client and libotr and reports errors seen in the loops.
-func (b *otrBuddy) close() {
-	b.mu.Lock()
-	b.closing = true
-	b.mu.Unlock()
-	_ = b.client.Close()
-	b.cancel()
-	_ = b.peer.Close()
-	b.wg.Wait()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, err := range b.errs {
-		b.t.Errorf("OTR buddy %s: %v", b.jid, err)
+// close reports the buddy's errors (bounces aside) and stops it.
+func (b *otrBuddy) close(t *testing.T) {
+	events := b.EventsSince(0)
+	if b.offline >= 0 {
+		events = events[:b.offline]
 	}
+	for _, ev := range events {
+		if ev.Kind == otrbuddy.Error && !errors.Is(ev.Err, otrbuddy.ErrMessageError) {
+			t.Errorf("OTR buddy %s: %v", b.jid, ev.Err)
+		}
+	}
+	_ = b.Close()
 }
 
 // goOffline closes the buddy's XMPP client (its resource goes offline);
 // libotr keeps running.
 func (b *otrBuddy) goOffline(t *testing.T) {
 	t.Helper()
-	b.mu.Lock()
-	b.closing = true
-	b.mu.Unlock()
-	if err := b.client.Close(); err != nil {
+	b.offline = b.Mark().Events
+	if err := b.GoOffline(); err != nil {
 		t.Fatalf("closing the buddy's client: %v", err)
 	}
 }
 
-func (b *otrBuddy) fail(err error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.closing {
-		b.errs = append(b.errs, err)
-	}
-}
-
-// receiveLoop hands the bridge account's bodies to libotr in order.
-func (b *otrBuddy) receiveLoop(ctx context.Context) {
-	defer b.wg.Done()
-	for {
-		select {
-		case body := <-b.in:
-			if err := b.peer.Receive(b.alice.String(), body); err != nil {
-				b.fail(fmt.Errorf("libotr recv: %w", err))
-			}
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// peerLoop sends libotr's injected wire text over XMPP and records the rest.
-func (b *otrBuddy) peerLoop(ctx context.Context) {
-	defer b.wg.Done()
-	for ev := range b.peer.Events() {
-		if ev.Kind != "inject" {
-			b.mu.Lock()
-			b.events = append(b.events, ev)
-			b.notifyLocked()
-			b.mu.Unlock()
-			continue
-		}
-		if ev.Data == "" {
-			continue // libotr in FINISHED "sends" nothing
-		}
-		b.mu.Lock()
-		to := b.to
-		b.sent = append(b.sent, ev.Data)
-		b.mu.Unlock()
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if _, err := b.client.Send(sctx, xmppad.Outgoing{To: to, Body: ev.Data}); err != nil && !errors.Is(err, context.Canceled) {
-			b.fail(fmt.Errorf("sending libotr's wire text: %w", err))
-		}
-		cancel()
-	}
-}
-
-func (b *otrBuddy) notifyLocked() {
-	close(b.changed)
-	b.changed = make(chan struct{})
-}
-
-// HandleMessage feeds the bridge account's messages to libotr.
-func (b *otrBuddy) HandleMessage(m *xmppad.Message) {
-	if !m.From.Bare().Equal(b.alice) || m.Carbon != xmppad.CarbonNone {
-		return
-	}
-	b.mu.Lock()
-	b.wire = append(b.wire, wireMsg{Body: m.Body, EME: m.EME, From: m.From, To: m.To, Type: m.Type})
-	if m.From.Resourcepart() != "" {
-		b.to = m.From
-	}
-	b.notifyLocked()
-	b.mu.Unlock()
-	if m.Body == "" {
-		return
-	}
-	select {
-	case b.in <- m.Body:
-	default:
-		b.fail(errors.New("libotr input queue full"))
-	}
-}
-
-// HandlePresence approves the bridge account's subscription request, so
-// that the bridge sees the buddy's presence.
-func (b *otrBuddy) HandlePresence(p *xmppad.Presence) {
-	if p.Type != stanza.SubscribePresence || !p.From.Bare().Equal(b.alice) {
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := b.client.ApproveSubscription(ctx, b.alice, true); err != nil {
-			b.fail(fmt.Errorf("approving the subscription: %w", err))
-			return
-		}
-		b.subOnce.Do(func() { close(b.subscribed) })
-	}()
-}
-
-func (b *otrBuddy) HandleChatState(jid.JID, xmppad.ChatState, xmppad.Carbon) {}
-func (b *otrBuddy) HandleReceipt(jid.JID, string)                            {}
-func (b *otrBuddy) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
-func (b *otrBuddy) HandleRoster([]xmppad.RosterItem, bool)                   {}
-func (b *otrBuddy) HandleConnState(xmppad.ConnState, error)                  {}
-func (b *otrBuddy) HandleError(error)                                        {}
-
 // mark returns the cursors (libotr events, wire messages) for waits that
 // must ignore what happened before.
 func (b *otrBuddy) mark() (events, wire int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.events), len(b.wire)
+	m := b.Mark()
+	return m.Events, m.Messages
 }
 
-// waitEvent returns the first libotr event at or after cursor matching pred.
-func (b *otrBuddy) waitEvent(t *testing.T, cursor int, what string, pred func(libotrpeer.Event) bool) libotrpeer.Event {
+// fromAlice reports whether m is a message stanza of the bridge account.
+func (b *otrBuddy) fromAlice(m xmppad.Message) bool { return m.From.Bare().Equal(b.alice) }
+
+// waitEvent returns the first buddy event at or after cursor matching pred.
+func (b *otrBuddy) waitEvent(t *testing.T, cursor int, what string, pred func(otrbuddy.Event) bool) otrbuddy.Event {
 	t.Helper()
-	deadline := time.NewTimer(otrWait)
-	defer deadline.Stop()
-	for {
-		b.mu.Lock()
-		events, changed := b.events, b.changed
-		b.mu.Unlock()
-		for ; cursor < len(events); cursor++ {
-			if pred(events[cursor]) {
-				return events[cursor]
-			}
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("OTR buddy: no %s within %s; libotr said:\n%s", what, otrWait, b.describeEvents())
-			return libotrpeer.Event{}
-		}
+	ctx, cancel := context.WithTimeout(t.Context(), otrWait)
+	defer cancel()
+	ev, err := b.WaitEvent(ctx, cursor, pred)
+	if err != nil {
+		t.Fatalf("OTR buddy: no %s within %s (%v); libotr said:\n%s", what, otrWait, err, b.describeEvents())
 	}
+	return ev
 }
 
 // waitWire returns the first wire message from the bridge at or after cursor matching pred.
-func (b *otrBuddy) waitWire(t *testing.T, cursor int, what string, pred func(wireMsg) bool) wireMsg {
+func (b *otrBuddy) waitWire(t *testing.T, cursor int, what string, pred func(xmppad.Message) bool) xmppad.Message {
 	t.Helper()
-	deadline := time.NewTimer(otrWait)
-	defer deadline.Stop()
-	for {
-		b.mu.Lock()
-		wire, changed := b.wire, b.changed
-		b.mu.Unlock()
-		for ; cursor < len(wire); cursor++ {
-			if pred(wire[cursor]) {
-				return wire[cursor]
-			}
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("OTR buddy: no %s from the bridge within %s; the bridge sent:\n%s", what, otrWait, b.describeWire())
-			return wireMsg{}
-		}
+	ctx, cancel := context.WithTimeout(t.Context(), otrWait)
+	defer cancel()
+	m, err := b.WaitMessage(ctx, cursor, func(m xmppad.Message) bool { return b.fromAlice(m) && pred(m) })
+	if err != nil {
+		t.Fatalf("OTR buddy: no %s from the bridge within %s (%v); the bridge sent:\n%s", what, otrWait, err, b.describeWire())
 	}
+	return m
 }
 
 // wireSince returns the bridge's messages from cursor on.
-func (b *otrBuddy) wireSince(cursor int) []wireMsg {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]wireMsg(nil), b.wire[cursor:]...)
+func (b *otrBuddy) wireSince(cursor int) []xmppad.Message {
+	var msgs []xmppad.Message
+	for _, m := range b.MessagesSince(cursor) {
+		if b.fromAlice(m) {
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs
 }
 
 // sentWire returns the wire text the buddy sent.
 func (b *otrBuddy) sentWire() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.sent...)
-}
-
-// eventsSince returns libotr's events from cursor on.
-func (b *otrBuddy) eventsSince(cursor int) []libotrpeer.Event {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]libotrpeer.Event(nil), b.events[cursor:]...)
+	var sent []string
+	for _, ev := range b.EventsSince(0) {
+		if ev.Kind == otrbuddy.Sent {
+			sent = append(sent, ev.Text)
+		}
+	}
+	return sent
 }
 
 func (b *otrBuddy) describeEvents() string {
 	var sb strings.Builder
-	for _, ev := range b.eventsSince(0) {
-		fmt.Fprintf(&sb, "  %s %s enc=%v %q\n", ev.Kind, ev.Detail, ev.Encrypted, shorten(ev.Data))
+	for _, ev := range b.EventsSince(0) {
+		fmt.Fprintf(&sb, "  %s %s enc=%v %q\n", ev.Kind, ev.Detail, ev.Encrypted, shorten(ev.Text))
 	}
 	return sb.String()
 }
@@ -341,7 +162,7 @@ func shorten(s string) string {
 // say sends text through libotr (encrypted when the session is).
 func (b *otrBuddy) say(t *testing.T, text string) {
 	t.Helper()
-	if err := b.peer.Send(b.alice.String(), text); err != nil {
+	if err := b.Say(t.Context(), b.alice, text); err != nil {
 		t.Fatalf("libotr send: %v", err)
 	}
 }
@@ -349,7 +170,7 @@ func (b *otrBuddy) say(t *testing.T, text string) {
 // query sends libotr's OTR query to the bridge account.
 func (b *otrBuddy) query(t *testing.T) {
 	t.Helper()
-	if err := b.peer.Query(b.alice.String()); err != nil {
+	if err := b.Query(t.Context(), b.alice); err != nil {
 		t.Fatalf("libotr query: %v", err)
 	}
 }
@@ -357,7 +178,7 @@ func (b *otrBuddy) query(t *testing.T) {
 // end ends the OTR session from the buddy's side.
 func (b *otrBuddy) end(t *testing.T) {
 	t.Helper()
-	if err := b.peer.End(b.alice.String()); err != nil {
+	if err := b.End(t.Context(), b.alice); err != nil {
 		t.Fatalf("libotr end: %v", err)
 	}
 }
@@ -366,8 +187,8 @@ func (b *otrBuddy) end(t *testing.T) {
 // reports whether it came out of an OTR data message.
 func (b *otrBuddy) waitPlain(t *testing.T, text string) bool {
 	t.Helper()
-	ev := b.waitEvent(t, 0, fmt.Sprintf("message %q", text), func(ev libotrpeer.Event) bool {
-		return ev.Kind == "msg" && ev.Data == text
+	ev := b.waitEvent(t, 0, fmt.Sprintf("message %q", text), func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.Message && ev.Text == text
 	})
 	return ev.Encrypted
 }
@@ -382,40 +203,40 @@ func (b *otrBuddy) waitEncrypted(t *testing.T, text string) {
 
 // waitSecure waits for libotr's gone_secure after cursor and returns the
 // event (Fingerprint is the bridge's).
-func (b *otrBuddy) waitSecure(t *testing.T, cursor int) libotrpeer.Event {
+func (b *otrBuddy) waitSecure(t *testing.T, cursor int) otrbuddy.Event {
 	t.Helper()
-	return b.waitEvent(t, cursor, "secure", func(ev libotrpeer.Event) bool { return ev.Kind == "secure" })
+	return b.waitEvent(t, cursor, "secure", func(ev otrbuddy.Event) bool { return ev.Kind == otrbuddy.Secure })
 }
 
 // waitFinished waits until the bridge ended the session (disconnect TLV).
 func (b *otrBuddy) waitFinished(t *testing.T, cursor int) {
 	t.Helper()
-	b.waitEvent(t, cursor, "finished", func(ev libotrpeer.Event) bool { return ev.Kind == "finished" })
+	b.waitEvent(t, cursor, "finished", func(ev otrbuddy.Event) bool { return ev.Kind == otrbuddy.Finished })
 }
 
 // waitSMP waits for an SMP event of libotr (askforsecret, askforanswer,
 // success, failure, abort, ...).
-func (b *otrBuddy) waitSMP(t *testing.T, cursor int, detail string) libotrpeer.Event {
+func (b *otrBuddy) waitSMP(t *testing.T, cursor int, detail string) otrbuddy.Event {
 	t.Helper()
-	return b.waitEvent(t, cursor, "smp "+detail, func(ev libotrpeer.Event) bool {
-		return ev.Kind == "smp" && ev.Detail == detail
+	return b.waitEvent(t, cursor, "smp "+detail, func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.SMP && ev.Detail == detail
 	})
 }
 
 // status asks libotr for the conversation state.
-func (b *otrBuddy) status(t *testing.T) libotrpeer.Event {
+func (b *otrBuddy) status(t *testing.T) otrbuddy.Event {
 	t.Helper()
 	cursor, _ := b.mark()
-	if err := b.peer.Status(b.alice.String()); err != nil {
+	if err := b.Status(t.Context(), b.alice); err != nil {
 		t.Fatalf("libotr status: %v", err)
 	}
-	return b.waitEvent(t, cursor, "status", func(ev libotrpeer.Event) bool { return ev.Kind == "status" })
+	return b.waitEvent(t, cursor, "status", func(ev otrbuddy.Event) bool { return ev.Kind == otrbuddy.Status })
 }
 
 // checkOTRWire fails unless every message is OTR data on the wire (bodies
 // starting with ?OTR) and data messages carry EME urn:xmpp:otr:0 and go to
 // the buddy's full JID.
-func checkOTRWire(t *testing.T, msgs []wireMsg, forbidden ...string) {
+func checkOTRWire(t *testing.T, msgs []xmppad.Message, forbidden ...string) {
 	t.Helper()
 	for _, m := range msgs {
 		if !strings.HasPrefix(m.Body, "?OTR") {
@@ -464,10 +285,10 @@ func newOTRChat(t *testing.T, alice *matrixUser, ghostPrefix string) *otrChat {
 	bob := newOTRBuddy(t, alice.jid)
 	c := &otrChat{alice: alice, bob: bob, ghost: ghostWithPrefix(ghostPrefix, bob.jid)}
 	c.portal = startChat(t, alice, bob.jid)
-	select {
-	case <-bob.subscribed:
-	case <-ctxFor(t).Done():
-		t.Fatal("the bridge account never asked for the buddy's presence")
+	if _, err := bob.WaitEvent(ctxFor(t), 0, func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.Subscribed && ev.Peer.Equal(bob.alice)
+	}); err != nil {
+		t.Fatalf("the bridge account never asked for the buddy's presence: %v", err)
 	}
 	hello := "hello " + uniqueName("plain")
 	bob.say(t, hello)
