@@ -416,7 +416,7 @@ func waitOTR(ctx context.Context, b *otrbuddy.Buddy, pred func(otrbuddy.Event) b
 			}
 			switch e.Kind {
 			case otrbuddy.Error:
-				fmt.Printf("%9s note: otrbuddy: %v\n", "", e.Err)
+				fmt.Printf("%9s note: %v\n", "", e.Err)
 			case otrbuddy.LibotrEvent:
 				if strings.HasPrefix(e.Detail, "heartbeat") || strings.HasPrefix(e.Detail, "log_heartbeat") {
 					break // routine keep-alives
