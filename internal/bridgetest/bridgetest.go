@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"maunium.net/go/mautrix/id"
+
+	"github.com/offrecord/offrecord/internal/loopback"
 )
 
 // Timeouts for starting and stopping the bridge process.
@@ -120,7 +121,7 @@ func Prepare(bin, dir string, opts Options) (*Bridge, error) {
 	if bot, ok := opts.Extra["appservice.bot.username"].(string); ok {
 		b.bot = bot
 	}
-	if b.port, err = freePort(); err != nil {
+	if b.port, err = loopback.FreePort(); err != nil {
 		return nil, err
 	}
 	if out, err := b.run("-e", "-c", b.ConfigPath()); err != nil {
@@ -359,16 +360,7 @@ func (b *Bridge) Running() bool {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that is free right now.
-func FreePort() (int, error) { return freePort() }
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func FreePort() (int, error) { return loopback.FreePort() }
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

@@ -20,7 +20,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,6 +34,8 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/id"
 	"maunium.net/go/mautrix/synapseadmin"
+
+	"github.com/offrecord/offrecord/internal/loopback"
 )
 
 // ServerName is the Matrix server name of every test server.
@@ -132,7 +133,7 @@ func StartDir(dir string, opts Options) (*Server, error) {
 	for i := 0; i < attempts; i++ {
 		s.port = opts.Port
 		if s.port == 0 {
-			if s.port, err = freePort(); err != nil {
+			if s.port, err = loopback.FreePort(); err != nil {
 				return nil, err
 			}
 		}
@@ -371,14 +372,6 @@ func tail(path string, n int) string {
 }
 
 // freePort asks the kernel for an unused TCP port on 127.0.0.1.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 func randomHex(n int) string {
 	b := make([]byte, n)

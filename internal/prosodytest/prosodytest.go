@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/offrecord/offrecord/internal/loopback"
 )
 
 // InstallHint tells how to get prosody when it is missing.
@@ -97,7 +99,7 @@ func start(dir string, opts Options, tb testing.TB) (*Server, error) {
 	var err error
 	for _, p := range []*int{&opts.C2SPort, &opts.DirectTLSPort, &opts.HTTPPort} {
 		if *p == 0 {
-			if *p, err = freePort(); err != nil {
+			if *p, err = loopback.FreePort(); err != nil {
 				return nil, err
 			}
 		}
@@ -116,15 +118,6 @@ func start(dir string, opts Options, tb testing.TB) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func (s *Server) configText() string {
