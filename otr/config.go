@@ -24,6 +24,7 @@ const (
 	PolicyAlways
 )
 
+// String names the value, e.g. for logs and notices.
 func (p Policy) String() string {
 	switch p {
 	case PolicyManual:

@@ -21,6 +21,7 @@ const (
 	StateFinished
 )
 
+// String names the value, e.g. for logs and notices.
 func (s State) String() string {
 	switch s {
 	case StatePlaintext:
@@ -99,6 +100,7 @@ var eventNames = map[EventKind]string{
 	EventSMPFailed: "smp_failed", EventSMPAborted: "smp_aborted", EventTrusted: "trusted",
 }
 
+// String names the value, e.g. for logs and notices.
 func (k EventKind) String() string {
 	if n, ok := eventNames[k]; ok {
 		return n
