@@ -5,6 +5,7 @@
 # Needs root (pg_ctlcluster, su).
 # Used by `make test` for the bridge's Postgres test.
 set -euo pipefail
+cd /  # psql runs as the postgres user, who may not enter the caller's folder
 
 die() { echo "start-postgres: error: $*" >&2; exit 1; }
 command -v pg_lsclusters >/dev/null || die "PostgreSQL is not installed: run scripts/install-deps.sh"
