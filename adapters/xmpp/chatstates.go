@@ -27,7 +27,7 @@ func (c *Client) SendChatState(ctx context.Context, to jid.JID, s ChatState) err
 	case !online:
 		return ErrNotConnected
 	}
-	return sess.s.Encode(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", ChatState: el, NoStore: &empty{}})
+	return sess.encode(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", ChatState: el, NoStore: &empty{}})
 }
 
 var errNoState = errors.New("xmpp: no chat state given")

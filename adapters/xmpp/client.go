@@ -39,6 +39,8 @@ type Client struct {
 	jitter func() float64
 	// dialHook, when set (tests), replaces the TCP dial.
 	dialHook func(ctx context.Context) (net.Conn, error)
+	// connHook, when set (tests), wraps the connection handed to mellium.
+	connHook func(net.Conn) net.Conn
 
 	// sendMu serialises writes of queued kinds of stanzas (messages, receipts, markers) and the flush of
 	// the queue after reconnecting, so that they leave in the order Send was called.

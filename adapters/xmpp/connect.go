@@ -74,8 +74,16 @@ func (c *Client) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	xs, err := c.negotiate(ctx, conn)
+	// mellium must not set deadlines (see guardConn): ctx is enforced by closing the connection, until
+	// the session is fully set up.
+	end := watch(ctx, func() { _ = raw.Close() })
+	var mc net.Conn = guardConn{conn}
+	if c.connHook != nil {
+		mc = c.connHook(mc)
+	}
+	xs, err := c.negotiate(ctx, mc)
 	if err != nil {
+		end()
 		_ = raw.Close()
 		if ctx.Err() != nil && !isClassified(err) {
 			return errors.Join(errors.New("xmpp: the server did not complete the login in time"), err)
@@ -86,6 +94,7 @@ func (c *Client) connect(ctx context.Context) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
+		end()
 		_ = raw.Close()
 		return ErrClosed
 	}
@@ -103,16 +112,23 @@ func (c *Client) connect(ctx context.Context) error {
 		close(s.done)
 	}()
 
-	if err := c.setup(ctx, s); err != nil {
+	err = c.setup(ctx, s)
+	if end() {
+		// ctx ended before the setup was over: the connection is closed.
+		err = errors.Join(errors.New("xmpp: the server did not complete the login in time"), ctx.Err())
+	}
+	if err != nil {
 		s.fail(err)
 		<-s.done
 		c.mu.Lock()
 		if c.cur == s {
-			c.cur = nil
+			c.cur, c.online = nil, false
 		}
 		c.mu.Unlock()
 		return err
 	}
+	// Only now: Connected means that the queue was flushed and Send writes directly.
+	c.state(StateConnected, nil)
 	go c.keepalive(s)
 	log.Info().Dur("took", time.Since(start)).Msg("Connected")
 	return nil
@@ -127,7 +143,7 @@ func isClassified(err error) bool {
 	return false
 }
 
-// setup runs after binding: carbons, roster, Connected, initial presence, queue flush.
+// setup runs after binding: carbons, roster, initial presence, queue flush. The caller enforces ctx.
 func (c *Client) setup(ctx context.Context, s *session) error {
 	if err := c.enableCarbons(ctx, s); err != nil {
 		c.log.Warn().Err(err).Msg("Server refused message carbons")
@@ -139,7 +155,6 @@ func (c *Client) setup(ctx context.Context, s *session) error {
 		}
 		c.log.Warn().Err(err).Msg("Roster fetch failed")
 	}
-	c.state(StateConnected, nil)
 	c.ev.post(func() { c.h.HandleRoster(items, false) })
 	c.mu.Lock()
 	show, status := c.show, c.status
@@ -241,13 +256,16 @@ func (c *Client) hangUp(graceful bool) bool {
 		return false
 	}
 	if graceful {
+		// At most 2 s in all, even if a write is stuck: then the connection is closed.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		end := watch(ctx, func() { s.fail(ErrClosed) })
 		_ = s.s.Send(ctx, presenceUnavailable())
 		_ = s.s.Close() // mellium's SetCloseDeadline races with Serve; our own timeout follows
 		select {
 		case <-s.done:
 		case <-ctx.Done():
 		}
+		end()
 		cancel()
 	}
 	s.fail(ErrClosed)

@@ -21,6 +21,8 @@ type recorder struct {
 	presences chan *Presence
 	rosters   chan rosterEvent
 	errs      chan error
+	// onState, if set before connecting, is called in HandleConnState (on the dispatcher goroutine).
+	onState func(ConnState)
 }
 
 type stateEvent struct {
@@ -64,8 +66,13 @@ func (r *recorder) HandleDisplayed(from jid.JID, id string, carbon Carbon) {
 }
 func (r *recorder) HandlePresence(p *Presence)                 { r.presences <- p }
 func (r *recorder) HandleRoster(items []RosterItem, push bool) { r.rosters <- rosterEvent{items, push} }
-func (r *recorder) HandleConnState(s ConnState, err error)     { r.states <- stateEvent{s, err} }
-func (r *recorder) HandleError(err error)                      { r.errs <- err }
+func (r *recorder) HandleConnState(s ConnState, err error) {
+	if r.onState != nil {
+		r.onState(s)
+	}
+	r.states <- stateEvent{s, err}
+}
+func (r *recorder) HandleError(err error) { r.errs <- err }
 
 const waitFor = 15 * time.Second
 

@@ -25,10 +25,16 @@ func (c *Client) keepalive(s *session) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.KeepaliveTimeout)
 		start := time.Now()
+		// A ping not answered in time, or whose write is stuck, ends the session.
+		end := watch(ctx, func() { s.fail(classify(ErrKeepalive, ctx.Err())) })
 		err := ping.Send(ctx, s.s, domain)
+		cut := end()
 		cancel()
 		var se stanza.Error
 		switch {
+		case cut:
+			log.Warn().Msg("Ping not answered in time; dropped the connection")
+			return
 		case err == nil, errors.As(err, &se):
 			// Any answer, even an error stanza, proves the connection is alive.
 			log.Debug().Dur("rtt", time.Since(start)).Msg("Ping answered")

@@ -32,6 +32,7 @@ func (h fakeHandler) HandleXMPP(t xmlstream.TokenReadEncoder, start *xml.StartEl
 	var buf bytes.Buffer
 	e := xml.NewEncoder(&buf)
 	if _, err := xmlstream.Copy(e, dropXMLNS(xmlstream.MultiReader(xmlstream.Token(*start), t))); err != nil {
+		h.f.got <- "COPY ERROR: " + err.Error() + " after " + buf.String()
 		return nil
 	}
 	_ = e.Flush()
@@ -62,20 +63,37 @@ func (f *fakeServer) inject(raw string) {
 func (f *fakeServer) next(match func(string) bool) string {
 	f.t.Helper()
 	deadline := time.After(waitFor)
+	var skipped []string
 	for {
 		select {
 		case s := <-f.got:
 			if match(s) {
 				return s
 			}
+			skipped = append(skipped, s)
 		case <-deadline:
-			f.t.Fatal("timed out waiting for a stanza from the client")
+			f.t.Fatalf("timed out waiting for a stanza from the client; skipped %d: %q", len(skipped), skipped)
 		}
 	}
 }
 
 // pipeClient connects a Client for alice@localhost to a fake server over net.Pipe.
 func pipeClient(t testing.TB, mod func(*Config)) (*Client, *recorder, *fakeServer) {
+	t.Helper()
+	return pipeClientHook(t, mod, nil)
+}
+
+// pipeClientHook is pipeClient with hook (if not nil) wrapped around the connection mellium uses.
+func pipeClientHook(t testing.TB, mod func(*Config), hook func(net.Conn) net.Conn) (*Client, *recorder, *fakeServer) {
+	t.Helper()
+	c, rec, f, connect := newPipeClient(t, mod, hook)
+	connect()
+	return c, rec, f
+}
+
+// newPipeClient makes the client of pipeClientHook without connecting it; connect connects it and
+// waits for StateConnected.
+func newPipeClient(t testing.TB, mod func(*Config), hook func(net.Conn) net.Conn) (*Client, *recorder, *fakeServer, func()) {
 	t.Helper()
 	cfg := Config{JID: "alice@localhost", Password: "pw", TLS: TLSDisabled, AllowPlainAuth: true,
 		KeepaliveInterval: time.Hour, Logger: testLogger(t)}
@@ -112,15 +130,24 @@ func pipeClient(t testing.TB, mod func(*Config)) (*Client, *recorder, *fakeServe
 		}()
 		return cc, nil
 	}
-	t.Cleanup(func() { _ = c.Close(); _ = f.conn.Close() })
-	if err := c.Connect(ctxT(t)); err != nil {
-		t.Fatalf("Connect over pipe: %v", err)
+	c.connHook = hook
+	t.Cleanup(func() {
+		_ = c.Close()
+		if f.conn != nil {
+			_ = f.conn.Close()
+		}
+	})
+	connect := func() {
+		t.Helper()
+		if err := c.Connect(ctxT(t)); err != nil {
+			t.Fatalf("Connect over pipe: %v", err)
+		}
+		if err := <-ready; err != nil {
+			t.Fatal(err)
+		}
+		rec.awaitState(t, StateConnected)
 	}
-	if err := <-ready; err != nil {
-		t.Fatal(err)
-	}
-	rec.awaitState(t, StateConnected)
-	return c, rec, f
+	return c, rec, f, connect
 }
 
 var _ = stanza.NSClient

@@ -113,7 +113,7 @@ func (c *Client) SetPresence(ctx context.Context, show, status string) error {
 }
 
 func (c *Client) sendPresence(ctx context.Context, s *session, show, status string) error {
-	return s.s.Encode(ctx, &presenceOut{Show: show, Status: status})
+	return s.encode(ctx, &presenceOut{Show: show, Status: status})
 }
 
 // subscribe sends a presence of the given subscription type to j.
@@ -122,7 +122,7 @@ func (c *Client) subscription(ctx context.Context, j jid.JID, typ stanza.Presenc
 	if err != nil {
 		return err
 	}
-	return s.s.Encode(ctx, &presenceOut{To: j.Bare().String(), Type: string(typ)})
+	return s.encode(ctx, &presenceOut{To: j.Bare().String(), Type: string(typ)})
 }
 
 // ApproveSubscription answers a contact's subscription request (a Presence of type subscribe):

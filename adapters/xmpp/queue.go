@@ -44,20 +44,21 @@ func (c *Client) enqueue(ctx context.Context, w *wireOut) error {
 	}
 	c.mu.Unlock()
 
-	if err := s.s.Encode(ctx, w); err != nil {
-		if ctx.Err() != nil {
-			// The write may have been cut halfway: the stream is unusable.
-			s.fail(err)
-			return ctx.Err()
-		}
-		s.fail(err)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.cur == s {
-			c.online = false
-		}
-		c.queue = append(c.queue, w)
+	err := s.encode(ctx, w)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		// Not written, or cut halfway (then encode ended the session): the caller gets the error.
+		return ctx.Err()
 	}
+	// The connection broke (encode ended the session): send w again after reconnecting.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == s {
+		c.online = false
+	}
+	c.queue = append(c.queue, w)
 	return nil
 }
 
@@ -81,7 +82,7 @@ func (c *Client) flush(ctx context.Context, s *session) error {
 		}
 		w := c.queue[0]
 		c.mu.Unlock()
-		if err := s.s.Encode(ctx, w); err != nil {
+		if err := s.encode(ctx, w); err != nil {
 			return err
 		}
 		c.mu.Lock()

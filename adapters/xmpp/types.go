@@ -139,7 +139,7 @@ type ConnState int
 // Connection states.
 const (
 	StateConnecting   ConnState = iota // dialling and negotiating
-	StateConnected                     // session established
+	StateConnected                     // session established and queue flushed: Send writes directly
 	StateDisconnected                  // connection lost (err says why) or closed
 	StateReconnecting                  // waiting for the next attempt
 	StateLoggedOut                     // credentials refused; Run stops
