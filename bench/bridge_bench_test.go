@@ -470,10 +470,8 @@ func measureAccounts(f *fixture, n int) (accountFigures, error) {
 	if err := f.rss.Start(); err != nil {
 		return out, err
 	}
-	pid, err := pidOf(f.rss)
-	if err != nil {
-		return out, err
-	}
+	pid := f.rss.PID()
+	var err error
 	if out.idleKiB, err = statusKiB(pid, "VmRSS"); err != nil {
 		return out, err
 	}

@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -395,48 +393,6 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 
 // ms converts a duration to float milliseconds for ReportMetric.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// pidOf finds the PID of a bridge process that this process started,
-// by its command line (bridgetest does not expose the PID).
-func pidOf(br *bridgetest.Bridge) (int, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	self := os.Getpid()
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(string(bytes.TrimRight(cmdline, "\x00")), "\x00")
-		if len(args) < 3 || args[0] != br.Bin || !slices.Contains(args, br.ConfigPath()) {
-			continue
-		}
-		if ppid, err := parentOf(pid); err == nil && ppid == self {
-			return pid, nil
-		}
-	}
-	return 0, errors.New("bench: bridge process not found in /proc")
-}
-
-// parentOf reads the parent PID from /proc/PID/stat.
-func parentOf(pid int) (int, error) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name may hold spaces: fields start after the last ')'.
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	if len(fields) < 2 {
-		return 0, errors.New("bench: short /proc stat")
-	}
-	return strconv.Atoi(fields[1])
-}
 
 // statusKiB reads a kB field (VmRSS, VmHWM) of /proc/PID/status.
 func statusKiB(pid int, field string) (int64, error) {

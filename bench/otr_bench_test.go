@@ -2,13 +2,11 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +19,6 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/offrecord/offrecord/internal/dendritetest"
-	"github.com/offrecord/offrecord/internal/libotrpeer"
 	"github.com/offrecord/offrecord/internal/otrbuddy"
 )
 
@@ -92,9 +89,7 @@ func setupOTR(f *fixture, c *chat) (*otrPeer, error) {
 			o.wire <- arrival{body: body, at: time.Now()}
 		}
 	}()
-	if o.pid, err = libotrPID(account.String()); err != nil {
-		return nil, err
-	}
+	o.pid = bd.PID()
 
 	cursor := c.alice.Cursor()
 	if _, err := c.alice.SendText(ctx, c.mgmt, "start-chat "+account.String()); err != nil {
@@ -156,37 +151,6 @@ func setupOTR(f *fixture, c *chat) (*otrPeer, error) {
 		return nil, err
 	}
 	return o, nil
-}
-
-// libotrPID finds this process's libotrpeer child serving account.
-func libotrPID(account string) (int, error) {
-	bin, err := libotrpeer.Build() // cached: returns the path of the running binary
-	if err != nil {
-		return 0, err
-	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	self := os.Getpid()
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(string(bytes.TrimRight(cmdline, "\x00")), "\x00")
-		if len(args) < 2 || args[0] != bin || args[1] != account {
-			continue
-		}
-		if ppid, err := parentOf(pid); err == nil && ppid == self {
-			return pid, nil
-		}
-	}
-	return 0, errors.New("bench: libotrpeer process not found in /proc")
 }
 
 // cpuTime is the CPU time a process's threads have run so far: the sum of

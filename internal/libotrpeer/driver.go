@@ -296,7 +296,10 @@ func (p *Peer) SMPAbort(peer string) error { return p.do("smpabort", peer) }
 // before Status returns.
 func (p *Peer) Status(peer string) error { return p.do("status", peer) }
 
-// Close stops the process.
+// PID is the peer process's ID (for CPU accounting in benchmarks).
+func (p *Peer) PID() int { return p.cmd.Process.Pid }
+
+// Close asks the peer to quit (killing it after 5 s) and waits for it.
 func (p *Peer) Close() error {
 	_, _ = io.WriteString(p.stdin, "quit\n")
 	_ = p.stdin.Close()

@@ -132,6 +132,9 @@ type Buddy struct {
 	closeOnce sync.Once
 }
 
+// PID is the libotr peer process's ID (for CPU accounting in benchmarks).
+func (b *Buddy) PID() int { return b.peer.PID() }
+
 // Start starts the libotr client, connects the XMPP account (ctx bounds the
 // login) and keeps it connected until Close.
 func Start(ctx context.Context, cfg Config) (*Buddy, error) {
