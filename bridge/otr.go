@@ -112,7 +112,18 @@ func quietCtx() (context.Context, context.CancelFunc) {
 func (l *otrLayer) chat(key otrKey) *otrChat {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.chat0ptr(key)
+	return l.chatLocked(key)
+}
+
+// chatLocked returns (creating) a conversation record; mu must be held.
+func (l *otrLayer) chatLocked(key otrKey) *otrChat {
+	ch := l.chats[key]
+	if ch == nil {
+		bare, _ := jid.Parse(key.contact)
+		ch = &otrChat{peer: bare}
+		l.chats[key] = ch
+	}
+	return ch
 }
 
 // setPeer records the full JID a conversation runs with.
@@ -156,7 +167,7 @@ func (l *otrLayer) sendWire(account, peer, wire string) {
 		return
 	}
 	l.mu.Lock()
-	to := l.chat0(key)
+	to := l.peerLocked(key)
 	l.mu.Unlock()
 	out := xmppad.Outgoing{To: to, Body: wire, NoStore: true, NoPermanentStore: true, NoCopy: true, Private: true}
 	if strings.HasPrefix(wire, "?OTR") {
@@ -174,8 +185,8 @@ func (l *otrLayer) cmd(sub string) string {
 	return "`" + l.conn.Bridge.Config.CommandPrefix + " otr " + sub + "`"
 }
 
-// chat0 returns the peer JID of a conversation; mu must be held.
-func (l *otrLayer) chat0(key otrKey) jid.JID {
+// peerLocked returns the JID a conversation runs with; mu must be held.
+func (l *otrLayer) peerLocked(key otrKey) jid.JID {
 	if ch := l.chats[key]; ch != nil && ch.peer.Localpart() != "" {
 		return ch.peer
 	}

@@ -10,7 +10,6 @@ import (
 	"maunium.net/go/mautrix/bridgev2/database"
 	"maunium.net/go/mautrix/bridgev2/networkid"
 	"maunium.net/go/mautrix/id"
-	"mellium.im/xmpp/jid"
 )
 
 var _ bridgev2.ReactionHandlingNetworkAPI = (*Client)(nil)
@@ -48,7 +47,7 @@ func (l *otrLayer) registerInvite(ctx context.Context, key otrKey, evtID id.Even
 		return
 	}
 	l.mu.Lock()
-	l.chat0ptr(key).invite = row.ID
+	l.chatLocked(key).invite = row.ID
 	l.mu.Unlock()
 }
 
@@ -66,17 +65,6 @@ func (l *otrLayer) dropInvite(ctx context.Context, key otrKey) {
 	if err := l.conn.Bridge.DB.Message.DeleteAllParts(ctx, key.login, invite); err != nil {
 		l.log.Debug().Err(err).Msg("Could not delete the OTR invitation row")
 	}
-}
-
-// chat0ptr returns (creating) a conversation record; mu must be held.
-func (l *otrLayer) chat0ptr(key otrKey) *otrChat {
-	ch := l.chats[key]
-	if ch == nil {
-		bare, _ := jid.Parse(key.contact)
-		ch = &otrChat{peer: bare}
-		l.chats[key] = ch
-	}
-	return ch
 }
 
 // PreHandleMatrixReaction answers OTR invitations by reaction; other
