@@ -89,8 +89,9 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	}}, nil
 }
 
-// send is the per-chat hook for outgoing bodies: every Matrix message to a
-// contact leaves through here. The OTR layer plugs in here.
+// send sends a plain (non-OTR) Matrix message or edit to a contact, escaping
+// text that would look like OTR. Messages of an OTR session never get here:
+// HandleMatrixMessage hands them to the OTR layer first.
 func (c *Client) send(ctx context.Context, xc *xmppad.Client, contact jid.JID, out xmppad.Outgoing) (string, error) {
 	out.Body = escapeOTR(out.Body)
 	if out.OOB != nil {

@@ -108,8 +108,8 @@ type incoming struct {
 	OOB  []xmppad.OOB
 }
 
-// receive is the per-chat hook for incoming bodies: it decides what of an
-// XMPP message reaches Matrix. The OTR layer plugs in here.
+// receive decides what of a plain (non-OTR) XMPP message reaches Matrix.
+// OTR messages never get here: HandleMessage hands them to the OTR layer first.
 func (c *Client) receive(contact jid.JID, m *xmppad.Message) (*incoming, bool) {
 	if m.Body == "" && len(m.OOB) == 0 {
 		return nil, false
