@@ -137,11 +137,7 @@ func TestOTRStartFromBuddyDeny(t *testing.T) {
 	if k := alice.noticesSince(cursor, c.portal); contains(k, "secure") {
 		t.Errorf("bridge notices after deny: %v", k)
 	}
-	for _, m := range c.bob.wireSince(w0) {
-		if strings.Contains(m.Body, heldText) {
-			t.Errorf("the message held while pending went out in plaintext after deny: %q", m.Body)
-		}
-	}
+	assertNeverReached(t, c, w0, heldText, "the message held while pending went out in plaintext after deny")
 }
 
 // TestOTRStartFromBuddyTimeout: the Matrix user does not answer; after
@@ -272,11 +268,7 @@ func TestOTREndFromBuddy(t *testing.T) {
 		before = append(before, m)
 	}
 	checkOTRWire(t, before, refusedText)
-	for _, m := range c.bob.wireSince(w0) {
-		if strings.Contains(m.Body, refusedText) {
-			t.Errorf("the refused message reached the buddy: %q", m.Body)
-		}
-	}
+	assertNeverReached(t, c, w0, refusedText, "the refused message reached the buddy")
 }
 
 // TestOTRSMPFromMatrix: the Matrix user verifies with a shared secret (a
@@ -496,6 +488,16 @@ func TestOTRRefusedWhenDisabled(t *testing.T) {
 
 // assertNoOTRSent sends a plain sentinel from Matrix and checks that nothing
 // before it on the wire (from cursor w0) was OTR.
+// assertNeverReached fails when any stanza the buddy got since w0 carries text.
+func assertNeverReached(t *testing.T, c *otrChat, w0 int, text, what string) {
+	t.Helper()
+	for _, m := range c.bob.wireSince(w0) {
+		if strings.Contains(m.Body, text) {
+			t.Errorf("%s: %q", what, m.Body)
+		}
+	}
+}
+
 func assertNoOTRSent(t *testing.T, c *otrChat, w0 int) {
 	t.Helper()
 	sentinel := "plain sentinel " + uniqueName("s")
