@@ -1,6 +1,10 @@
 package otr
 
-import "github.com/coyim/otr3"
+import (
+	"errors"
+
+	"github.com/coyim/otr3"
+)
 
 // Start asks the peer for an OTR conversation (a query message) and waits
 // for it, up to Config.StartTimeout. On an encrypted session it refreshes;
@@ -48,23 +52,61 @@ func (m *Manager) End(account, peer string) error {
 // clear otherwise, except under PolicyAlways (ErrEncryptionRequired, and a
 // key exchange starts). After the peer ended the session it returns ErrFinished.
 func (m *Manager) Send(account, peer string, plaintext []byte) error {
-	if len(plaintext) > min(m.cfg.Limits.MaxMessageSize, maxPlaintextToSend) {
-		return ErrMessageTooLarge
-	}
+	_, err := m.SendOutcome(account, peer, plaintext)
+	return err
+}
+
+// Outcome says what Send did with a plaintext.
+type Outcome int
+
+const (
+	// SentPlain: the text went out in the clear (no OTR session).
+	SentPlain Outcome = iota
+	// SentEncrypted: the text went out encrypted.
+	SentEncrypted
+	// Held: the text waits for a key exchange; an EventSecure, EventRefreshed or
+	// refresh EventTimeout sends it encrypted, an EventDiscarded drops it.
+	// Held texts leave in the order they were given.
+	Held
+)
+
+// SendOutcome is Send, also saying whether the text was sent in the clear,
+// encrypted, or held. The size limit (Limits.MaxMessageSize, and 40 KiB for
+// otr3's fragmenting) applies only to text that is to be encrypted.
+func (m *Manager) SendOutcome(account, peer string, plaintext []byte) (Outcome, error) {
 	if m.cfg.Policy == PolicyNever {
 		if m.isClosed() {
-			return ErrClosed
+			return SentPlain, ErrClosed
 		}
 		m.cfg.Send(account, peer, string(plaintext))
-		return nil
+		return SentPlain, nil
 	}
 	create := m.cfg.Policy != PolicyManual
-	err := m.with(account, peer, create, func(s *session) error { return s.send(plaintext) })
-	if err == ErrNoSession {
+	out := SentPlain
+	err := m.with(account, peer, create, func(s *session) error {
+		var err error
+		out, err = s.send(plaintext)
+		return err
+	})
+	if errors.Is(err, ErrNoSession) {
 		m.cfg.Send(account, peer, string(plaintext))
-		return nil
+		return SentPlain, nil
 	}
-	return err
+	return out, err
+}
+
+// Forget ends the session without telling the peer, wipes its keys and
+// forgets it: for a peer whose client has gone away, where a disconnect
+// message would be stored offline and answered with an OTR error later.
+// Held messages are dropped (EventDiscarded); EventEnded follows.
+func (m *Manager) Forget(account, peer, why string) error {
+	return m.with(account, peer, false, func(s *session) error {
+		s.discardQueue()
+		s.state = StatePlaintext
+		s.event(EventEnded, why, nil)
+		s.remove()
+		return nil
+	})
 }
 
 // Receive handles wire text from the peer. It returns what to show the local
@@ -77,7 +119,9 @@ func (m *Manager) Receive(account, peer, wire string) (Incoming, error) {
 		return Incoming{Plaintext: b}, nil
 	}
 	k := classify(b)
-	if len(b) > m.cfg.Limits.MaxMessageSize {
+	// Plain text (with or without a whitespace tag) is not OTR's to limit:
+	// the XMPP server's own limits apply to it.
+	if k != kindPlain && k != kindTagged && len(b) > m.cfg.Limits.MaxMessageSize {
 		m.emit(Event{Account: account, Peer: peer, Kind: EventLimitExceeded, Err: ErrMessageTooLarge,
 			Text: "an oversized message was dropped"})
 		return Incoming{OTR: k != kindPlain}, ErrMessageTooLarge
@@ -88,7 +132,7 @@ func (m *Manager) Receive(account, peer, wire string) (Incoming, error) {
 		in, err = s.receive(b, k)
 		return err
 	})
-	if err == ErrNoSession {
+	if errors.Is(err, ErrNoSession) {
 		if m.cfg.Policy == PolicyAlways {
 			m.emit(Event{Account: account, Peer: peer, Kind: EventUnencrypted, Text: "an unencrypted message arrived"})
 		}
@@ -162,7 +206,7 @@ func (m *Manager) AnswerSMP(account, peer string, secret []byte) error {
 // AbortSMP aborts a running SMP exchange and tells the peer.
 func (m *Manager) AbortSMP(account, peer string) error {
 	return m.smp(account, peer, func(s *session) ([]otr3.ValidMessage, error) {
-		s.smpAsked = false
+		s.smpAsked, s.verified = false, false
 		msgs, err := s.conv.AbortAuthentication()
 		if err == nil {
 			s.event(EventSMPAborted, "verification aborted", nil)

@@ -266,8 +266,12 @@ func TestLimits(t *testing.T) {
 	if _, err := m.Receive(alice, "p0", q); !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("rate: %v", err)
 	}
-	if _, err := m.Receive(alice, "p0", strings.Repeat("x", 2001)); !errors.Is(err, ErrMessageTooLarge) {
+	if _, err := m.Receive(alice, "p0", "?OTR:"+strings.Repeat("A", 2001)+"."); !errors.Is(err, ErrMessageTooLarge) {
 		t.Fatalf("size: %v", err)
+	}
+	// Plain text is not OTR's to limit: the XMPP server's limits apply.
+	if in, err := m.Receive(alice, "p0", strings.Repeat("x", 2001)); err != nil || len(in.Plaintext) != 2001 || in.OTR {
+		t.Fatalf("plain over the OTR limit: %d bytes, otr %v, %v", len(in.Plaintext), in.OTR, err)
 	}
 	if _, err := m.Receive(alice, "p0", "?OTR|00000101|00000000,00001,00005,AAAA,"); !errors.Is(err, ErrTooManyFragments) {
 		t.Fatalf("fragments: %v", err)

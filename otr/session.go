@@ -291,40 +291,49 @@ func (s *session) expire(now time.Time) {
 
 // ---- sending ----
 
-func (s *session) send(p []byte) error {
+func (s *session) send(p []byte) (Outcome, error) {
 	s.touch()
 	switch s.state {
 	case StatePlaintext:
 		if s.m.cfg.Policy == PolicyAlways {
 			s.event(EventRefused, "message not sent: this bridge sends only OTR-encrypted messages; starting OTR", ErrEncryptionRequired)
 			_ = s.start()
-			return ErrEncryptionRequired
+			return SentPlain, ErrEncryptionRequired
+		}
+		if len(p) > maxPlaintextToSend {
+			// Too long for otr3's fragment arithmetic, and nothing to encrypt: as is.
+			s.wire(otr3.ValidMessage(p))
+			return SentPlain, nil
 		}
 		msgs, err := s.conv.Send(p)
 		if err != nil {
-			return err
+			return SentPlain, err
 		}
 		s.wire(msgs...)
-		return nil
-	case StateEncrypted:
+		return SentPlain, nil
+	case StateFinished:
+		s.event(EventRefused, "message not sent: the peer ended the private conversation; end or restart OTR", ErrFinished)
+		return SentPlain, ErrFinished
+	}
+	if len(p) > min(s.m.cfg.Limits.MaxMessageSize, maxPlaintextToSend) {
+		return SentPlain, ErrMessageTooLarge
+	}
+	if s.state == StateEncrypted {
 		msgs, err := s.conv.Send(p)
 		if err != nil {
 			s.event(EventError, "the message could not be encrypted", ErrNotEncrypted)
-			return fmt.Errorf("%w: %v", ErrNotEncrypted, err)
+			return SentPlain, fmt.Errorf("%w: %v", ErrNotEncrypted, err)
 		}
 		s.wire(msgs...)
-		return nil
-	case StateFinished:
-		s.event(EventRefused, "message not sent: the peer ended the private conversation; end or restart OTR", ErrFinished)
-		return ErrFinished
+		return SentEncrypted, nil
 	}
 	// Awaiting, pending, refreshing: hold, to go out encrypted or never.
 	if len(s.queue) >= s.m.cfg.Limits.MaxHeld {
 		s.event(EventLimitExceeded, "too many messages waiting for encryption", ErrTooManyHeld)
-		return ErrTooManyHeld
+		return SentPlain, ErrTooManyHeld
 	}
 	s.queue = append(s.queue, append([]byte(nil), p...))
-	return nil
+	return Held, nil
 }
 
 // ---- receiving ----
