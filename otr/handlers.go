@@ -35,13 +35,15 @@ func (h smpHandler) HandleSMPEvent(e otr3.SMPEvent, _ int, _ string) {
 		s.verified = true
 		s.event(EventSMPSucceeded, "verification succeeded: the peer knows the shared secret", nil)
 	case otr3.SMPEventFailure:
-		s.smpAsked = false
+		// The peer does not know the secret (or it was mistyped): neither an
+		// earlier verification nor a fingerprint vouched for still holds.
+		s.smpAsked, s.verified, s.trusted = false, false, false
 		s.event(EventSMPFailed, "verification failed: the secrets differ", nil)
 	case otr3.SMPEventAbort:
-		s.smpAsked = false
+		s.smpAsked, s.verified = false, false
 		s.event(EventSMPAborted, "verification aborted", nil)
 	case otr3.SMPEventCheated, otr3.SMPEventError:
-		s.smpAsked = false
+		s.smpAsked, s.verified, s.trusted = false, false, false
 		s.event(EventSMPAborted, "verification aborted after a protocol error", nil)
 	}
 }
