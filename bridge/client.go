@@ -41,6 +41,8 @@ type Client struct {
 	xc         *xmppad.Client
 	cancel     context.CancelFunc
 	authFailed bool
+	// inbox queues incoming messages towards Matrix, in order (inbox.go).
+	inbox *inbox
 	// markable is, per contact bare JID, the id of the last incoming message
 	// that asked for XEP-0333 markers; a Matrix read receipt marks it displayed.
 	markable map[string]string
@@ -51,13 +53,15 @@ func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
+	cl := &Client{
 		conn:     c,
 		login:    login,
 		self:     self,
 		log:      login.Log.With().Str("component", "xmpp_client").Logger(),
 		markable: make(map[string]string),
-	}, nil
+	}
+	cl.inbox = &inbox{c: cl}
+	return cl, nil
 }
 
 // adapterConfig builds the XMPP adapter config for an account from the network config.
@@ -108,8 +112,13 @@ func (c *Client) Connect(ctx context.Context) {
 // Disconnect ends this login's OTR conversations (redacting their Matrix
 // copies, wiping keys) and closes the XMPP session.
 func (c *Client) Disconnect() {
+	c.disconnect(false)
+}
+
+// disconnect closes the session; logout also forgets the login's OTR marks.
+func (c *Client) disconnect(logout bool) {
 	if l := c.conn.otr; l != nil {
-		l.endLogin(c.login.ID)
+		l.endLogin(c.login.ID, logout)
 	}
 	c.mu.Lock()
 	xc, cancel := c.xc, c.cancel
@@ -134,7 +143,7 @@ func (c *Client) IsLoggedIn() bool {
 
 // LogoutRemote ends the XMPP session. XMPP has no token to revoke.
 func (c *Client) LogoutRemote(ctx context.Context) {
-	c.Disconnect()
+	c.disconnect(true)
 }
 
 // IsThisUser reports whether userID is the account itself.

@@ -6,6 +6,7 @@ package bridge
 
 import (
 	"context"
+	"sync/atomic"
 
 	"go.mau.fi/util/configupgrade"
 	"maunium.net/go/mautrix/bridgev2"
@@ -34,13 +35,17 @@ type Connector struct {
 	passwordKey []byte
 	// maxMatrixFileSize is the homeserver's upload limit, set once at start.
 	maxMatrixFileSize int64
-	// otr runs OTR sessions; nil when network.otr.enabled is off. Set in Start.
+	// otr runs OTR sessions; nil when network.otr.enabled is off. Set in
+	// Start, before any login connects.
 	otr *otrLayer
+	// otrLayer is otr for Matrix event handlers that may run before Start ends.
+	otrLayer atomic.Pointer[otrLayer]
 }
 
 // Init stores the bridge.
 func (c *Connector) Init(br *bridgev2.Bridge) {
 	c.Bridge = br
+	c.watchMembers()
 }
 
 // Start registers the otr command and, when OTR is enabled, starts the
@@ -52,6 +57,7 @@ func (c *Connector) Start(ctx context.Context) error {
 	if c.Config.OTR.Enabled {
 		filterStdout()
 		c.otr = newOTRLayer(c)
+		c.otrLayer.Store(c.otr)
 	}
 	return nil
 }
@@ -132,5 +138,8 @@ func (c *Connector) LoadUserLogin(ctx context.Context, login *bridgev2.UserLogin
 		return err
 	}
 	login.Client = client
+	if c.otr != nil {
+		c.otr.restore(login.ID)
+	}
 	return nil
 }

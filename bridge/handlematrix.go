@@ -50,9 +50,8 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 			if err != nil {
 				return nil, err
 			}
-			// Sent (or held) off the record: no database row, so nothing of it is kept.
-			c.conn.Bridge.Matrix.SendMessageStatus(ctx, &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true},
-				bridgev2.StatusEventInfoFromEvent(msg.Event))
+			// Sent (or held) off the record: no database row, so nothing of it is
+			// kept; sendFromMatrix sends the message status.
 			return &bridgev2.MatrixMessageResponse{Pending: true}, nil
 		}
 	}

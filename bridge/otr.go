@@ -43,6 +43,8 @@ type otrLayer struct {
 	// mu guards chats.
 	mu    sync.Mutex
 	chats map[otrKey]*otrChat
+	// markMu serialises read-modify-write of the marks in the database (otrguard.go).
+	markMu sync.Mutex
 }
 
 // otrKey names one OTR conversation: a login and a contact's bare JID.
@@ -60,6 +62,18 @@ type otrChat struct {
 	copies []copyRef
 	// invite is the database row of a pending invitation notice (see otrreact.go).
 	invite networkid.MessageID
+	// held are the Matrix messages the OTR manager holds during a key
+	// exchange, oldest first: marked sent when they go out encrypted, failed
+	// when they are dropped.
+	held []*bridgev2.MessageStatusEventInfo
+	// lost, when not "", says why OTR ended without the user asking (see
+	// otrguard.go); lostNoticed is set once the user has been told.
+	lost        string
+	lostNoticed bool
+	// userEnding is set while the user's own end or deny runs.
+	userEnding bool
+	// last is the manager state at the previous event.
+	last otr.State
 }
 
 // copyRef is a Matrix event to redact.
@@ -198,6 +212,9 @@ func (l *otrLayer) peerLocked(key otrKey) jid.JID {
 // Matrix copies when it is over.
 func (l *otrLayer) onEvent(ev otr.Event) {
 	key := otrKey{networkid.UserLoginID(ev.Account), ev.Peer}
+	if l.guard(key, ev) {
+		return
+	}
 	kind := ev.Kind.String()
 	text := ev.Text
 	var extraCopy bool
@@ -230,6 +247,9 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 		text = "❌ Verification failed: the secrets differ."
 	case otr.EventError:
 		if errors.Is(ev.Err, otr.ErrNotInPrivate) {
+			if l.lostReason(key) != "" {
+				return // the user was told when the conversation was lost
+			}
 			kind = "lost"
 			text = ev.Peer + " sent an OTR message for a session the bridge no longer has (it may have restarted; keys live only in RAM). Use " + l.cmd("start") + " to begin again."
 		}
@@ -258,31 +278,50 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 			l.remember(key, room, evtID)
 		}
 	}
-	switch {
-	case ev.Kind == otr.EventFinished, ev.State == otr.StatePlaintext && ev.Kind != otr.EventStarted:
-		l.over(ctx, key, ev.State == otr.StatePlaintext)
+	// After the buddy ended (EventFinished) the user keeps reading until they
+	// confirm with end or start.
+	if ev.State == otr.StatePlaintext && ev.Kind != otr.EventStarted {
+		l.over(ctx, key, true)
 	}
 }
 
 // over redacts a conversation's Matrix copies (unless redact_on_end is off)
-// and, when forget is set, drops its record.
+// and, when forget is set, drops its record (kept while the conversation is
+// lost or has held messages).
 func (l *otrLayer) over(ctx context.Context, key otrKey, forget bool) {
 	l.mu.Lock()
 	ch := l.chats[key]
 	var copies []copyRef
 	if ch != nil {
 		copies, ch.copies = ch.copies, nil
-		if forget {
+		if forget && ch.lost == "" && len(ch.held) == 0 {
 			delete(l.chats, key)
 		}
 	}
 	l.mu.Unlock()
-	if !l.cfg.RedactOnEnd {
-		return
+	if l.cfg.RedactOnEnd {
+		l.redact(ctx, copies, "off-the-record conversation ended")
 	}
+}
+
+// takeCopies returns and forgets a conversation's Matrix copies.
+func (l *otrLayer) takeCopies(key otrKey) []copyRef {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chats[key]
+	if ch == nil {
+		return nil
+	}
+	copies := ch.copies
+	ch.copies = nil
+	return copies
+}
+
+// redact redacts Matrix copies of OTR messages as the bot.
+func (l *otrLayer) redact(ctx context.Context, copies []copyRef, reason string) {
 	for _, ref := range copies {
 		_, err := l.conn.Bridge.Bot.SendMessage(ctx, ref.room, event.EventRedaction, &event.Content{
-			Parsed: &event.RedactionEventContent{Redacts: ref.event, Reason: "off-the-record conversation ended"},
+			Parsed: &event.RedactionEventContent{Redacts: ref.event, Reason: reason},
 		}, nil)
 		if err != nil {
 			l.log.Warn().Err(err).Stringer("event_id", ref.event).Msg("Could not redact an OTR message copy")
@@ -383,40 +422,75 @@ func (l *otrLayer) receive(c *Client, contact jid.JID, m *xmppad.Message) bool {
 		m.Body = string(in.Plaintext)
 		return false
 	}
-	l.deliver(key, contact, string(in.Plaintext))
+	l.deliver(c, key, contact, string(in.Plaintext))
 	return true
 }
 
 // deliver posts decrypted OTR plaintext in the portal from the buddy's
 // ghost, with the key icon, and remembers the event for redaction. It
-// bypasses bridgev2's message pipeline so that no database row is written.
-func (l *otrLayer) deliver(key otrKey, contact jid.JID, plaintext string) {
+// bypasses bridgev2's message pipeline so that no database row is written,
+// but goes through the login's inbox so that it keeps its place among
+// plain messages and waits (in RAM) while the homeserver is down.
+func (l *otrLayer) deliver(c *Client, key otrKey, contact jid.JID, plaintext string) {
+	c.inbox.push(inboxItem{
+		portal: makePortalKey(key.login, contact),
+		what:   "OTR message",
+		deliver: func(context.Context) error {
+			return l.post(key, contact, plaintext)
+		},
+	})
+}
+
+// post sends one OTR plaintext to Matrix; an error means try again.
+func (l *otrLayer) post(key otrKey, contact jid.JID, plaintext string) error {
+	if l.lostReason(key) != "" {
+		return nil // OTR ended here (e.g. a third member): nothing more is posted off the record
+	}
 	ctx, cancel := quietCtx()
 	defer cancel()
 	room := l.room(ctx, key)
 	if room == "" {
 		room = l.ensurePortal(ctx, key)
 	}
+	if room == "" {
+		return errors.New("bridge: no portal for an OTR message")
+	}
 	ghost, err := l.conn.Bridge.GetGhostByID(ctx, makeUserID(contact))
-	if room == "" || err != nil || ghost == nil {
-		l.log.Warn().Str("contact", key.contact).Msg("Dropping an OTR message: no portal or ghost")
-		return
+	if err != nil || ghost == nil {
+		return errors.New("bridge: no ghost for an OTR message")
 	}
 	st := l.mgr.Status(string(key.login), key.contact)
-	content := otrMessageContent(plaintext)
-	resp, err := ghost.Intent.SendMessage(ctx, room, event.EventMessage, &event.Content{
-		Parsed: content,
-		Raw: map[string]any{otrContentKey: map[string]any{
-			"encrypted": true,
-			"verified":  st.Verified || st.Trusted,
-			"version":   st.Version,
-		}},
-	}, nil)
-	if err != nil {
-		l.log.Warn().Err(err).Str("contact", key.contact).Msg("Could not post an OTR message in Matrix")
-		return
+	for _, content := range otrMessageContents(plaintext) {
+		resp, err := ghost.Intent.SendMessage(ctx, room, event.EventMessage, &event.Content{
+			Parsed: content,
+			Raw: map[string]any{otrContentKey: map[string]any{
+				"encrypted": true,
+				"verified":  st.Verified || st.Trusted,
+				"version":   st.Version,
+			}},
+		}, nil)
+		if err != nil {
+			l.log.Warn().Err(err).Str("contact", key.contact).Msg("Could not post an OTR message in Matrix")
+			return err
+		}
+		l.remember(key, room, resp.EventID)
 	}
-	l.remember(key, room, resp.EventID)
+	return nil
+}
+
+// otrMessageContents is otrMessageContent for each piece of a long
+// plaintext (Matrix events are limited to 64 KiB).
+func otrMessageContents(plaintext string) []*event.MessageEventContent {
+	pieces := splitText(plaintext, maxEventText/2)
+	out := make([]*event.MessageEventContent, 0, len(pieces))
+	for i, p := range pieces {
+		c := otrMessageContent(p)
+		if i > 0 {
+			c.MsgType = event.MsgText
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // otrMessageContent marks OTR plaintext with the key icon, bold in HTML.
@@ -439,15 +513,23 @@ func otrMessageContent(plaintext string) *event.MessageEventContent {
 var errOTRFiles = bridgev2.WrapErrorInStatus(errors.New("files cannot be sent off the record; end OTR first")).
 	WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 
-// sendFromMatrix sends a Matrix message through OTR when a session exists or
-// the policy asks for it. handled is false when the message should go out the
-// usual way (no OTR involved). It never sends plaintext where encryption is
-// expected: such messages are held by the manager or refused.
+// sendFromMatrix sends a Matrix message through OTR when a session exists,
+// the policy asks for it, or the conversation was off the record and is now
+// lost (then it is refused). handled is false when the message should go out
+// the usual way (no OTR involved). It never sends plaintext where encryption
+// is expected. For handled messages it sends the Matrix message status
+// itself: at once when sent, later for a message held during a key exchange
+// (sent when it goes out encrypted, failed when it is dropped).
 func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.MatrixMessage, contact jid.JID) (handled bool, err error) {
 	key := otrKey{c.login.ID, contact.String()}
 	st := l.mgr.Status(string(key.login), key.contact)
-	if st.State == otr.StatePlaintext && (l.cfg.Policy == config.OTRPolicyManual || l.cfg.Policy == config.OTRPolicyNever) {
-		return false, nil
+	if st.State == otr.StatePlaintext {
+		if reason := l.lostReason(key); reason != "" {
+			return true, l.refuse(key, reason)
+		}
+		if l.cfg.Policy == config.OTRPolicyManual || l.cfg.Policy == config.OTRPolicyNever {
+			return false, nil
+		}
 	}
 	var body string
 	switch msg.Content.MsgType {
@@ -458,14 +540,83 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 	default:
 		return true, errOTRFiles
 	}
-	if err := l.mgr.Send(string(key.login), key.contact, []byte(body)); err != nil {
+	info := bridgev2.StatusEventInfoFromEvent(msg.Event)
+	l.mu.Lock()
+	ch := l.chatLocked(key)
+	ch.held = append(ch.held, info)
+	l.mu.Unlock()
+	outcome, err := l.mgr.SendOutcome(string(key.login), key.contact, []byte(body))
+	if err != nil || outcome != otr.Held {
+		l.unhold(key, info)
+	}
+	if err != nil {
 		qctx, cancel := quietCtx()
 		defer cancel()
 		l.notice(qctx, key, "refused", "Your message was not sent: "+otrUserError(err), map[string]any{"state": st.State.String()})
-		return true, bridgev2.WrapErrorInStatus(errors.New(otrUserError(err))).WithIsCertain(true).WithSendNotice(false).WithErrorAsMessage()
+		return true, otrRefusal(otrUserError(err))
 	}
-	l.remember(key, msg.Portal.MXID, msg.Event.ID)
+	if outcome == otr.SentEncrypted || outcome == otr.Held {
+		l.remember(key, msg.Portal.MXID, msg.Event.ID)
+	}
+	if outcome != otr.Held {
+		l.conn.Bridge.Matrix.SendMessageStatus(ctx, &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}, info)
+	}
 	return true, nil
+}
+
+// refuse fails a Matrix message in a lost conversation; the first refusal
+// of an episode also explains in a notice, later ones only fail.
+func (l *otrLayer) refuse(key otrKey, reason string) error {
+	l.announceLost(key, reason)
+	return otrRefusal("Not sent: the off-the-record conversation ended. Start OTR again or end it to write without encryption.")
+}
+
+// otrRefusal is the message status of a Matrix message OTR did not send:
+// failed for good (retrying would not help), with the reason and no extra
+// notice from bridgev2.
+func otrRefusal(reason string) error {
+	return bridgev2.WrapErrorInStatus(errors.New(reason)).WithStatus(event.MessageStatusFail).
+		WithIsCertain(true).WithSendNotice(false).WithErrorAsMessage()
+}
+
+// unhold removes one held message's status record (it was not held after all).
+func (l *otrLayer) unhold(key otrKey, info *bridgev2.MessageStatusEventInfo) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chats[key]
+	if ch == nil {
+		return
+	}
+	for i, h := range ch.held {
+		if h == info {
+			ch.held = append(ch.held[:i], ch.held[i+1:]...)
+			return
+		}
+	}
+}
+
+// resolveHeld sends the message status of every held message: sent, or
+// failed with reason.
+func (l *otrLayer) resolveHeld(key otrKey, sent bool, reason string) {
+	l.mu.Lock()
+	var held []*bridgev2.MessageStatusEventInfo
+	if ch := l.chats[key]; ch != nil {
+		held, ch.held = ch.held, nil
+	}
+	l.mu.Unlock()
+	if len(held) == 0 {
+		return
+	}
+	ctx, cancel := quietCtx()
+	defer cancel()
+	st := &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}
+	if !sent {
+		st = &bridgev2.MessageStatus{Status: event.MessageStatusFail, ErrorReason: event.MessageStatusGenericError,
+			Message: reason, IsCertain: true}
+	}
+	for _, info := range held {
+		l.conn.Bridge.Matrix.SendMessageStatus(ctx, st, info)
+	}
 }
 
 // otrUserError turns an otr error into a sentence without the package prefix.
@@ -478,6 +629,9 @@ func otrUserError(err error) string {
 }
 
 // presence ends the conversation when the buddy's resource goes offline.
+// Nothing is sent to the vanished resource (the server would store it and
+// the buddy's next login would answer with an OTR error); the conversation
+// is lost until the user starts OTR again or ends it.
 func (l *otrLayer) presence(c *Client, p *xmppad.Presence) {
 	contact := p.From.Bare()
 	key := otrKey{c.login.ID, contact.String()}
@@ -497,22 +651,25 @@ func (l *otrLayer) presence(c *Client, p *xmppad.Presence) {
 	if l.mgr.Status(string(key.login), key.contact).State == otr.StatePlaintext {
 		return
 	}
-	ctx, cancel := quietCtx()
-	defer cancel()
-	l.notice(ctx, key, "buddy_offline", contact.String()+" went offline; the off-the-record conversation is over.", nil)
-	if err := l.mgr.End(string(key.login), key.contact); err != nil {
+	l.setLost(key, lostBuddyGone)
+	if err := l.mgr.Forget(string(key.login), key.contact, "the buddy went offline"); err != nil {
 		l.log.Debug().Err(err).Str("contact", key.contact).Msg("Ending OTR after the buddy went offline")
 	}
 }
 
 // endLogin ends every conversation of a login (logout, shutdown), redacting
-// their Matrix copies, and wipes the login's keys.
-func (l *otrLayer) endLogin(login networkid.UserLoginID) {
+// their Matrix copies, and wipes the login's keys. On shutdown the
+// conversations stay marked, so that after the restart nothing is sent in
+// plaintext there; on logout the marks go with the login.
+func (l *otrLayer) endLogin(login networkid.UserLoginID, logout bool) {
 	l.mu.Lock()
 	var keys []otrKey
-	for key := range l.chats {
+	for key, ch := range l.chats {
 		if key.login == login {
 			keys = append(keys, key)
+			if ch.lost == "" {
+				ch.lost, ch.lostNoticed = lostShutdown, true // the restart notice tells
+			}
 		}
 	}
 	l.mu.Unlock()
@@ -525,6 +682,14 @@ func (l *otrLayer) endLogin(login networkid.UserLoginID) {
 		cancel()
 	}
 	l.mgr.EndAll(string(login))
+	if logout {
+		l.clearMarks(login)
+		l.mu.Lock()
+		for _, key := range keys {
+			delete(l.chats, key)
+		}
+		l.mu.Unlock()
+	}
 }
 
 // active reports whether a conversation is anything but plaintext.

@@ -98,20 +98,31 @@ func fnOTR(ce *commands.Event) {
 		}
 		if sub == "start" {
 			l.setPeer(key, full)
+			if l.mgr.Status(account, peer).State == otr.StateFinished {
+				l.over(ctx, key, false) // the user confirms the buddy's end by starting again
+			}
 			err = l.mgr.Start(account, peer)
 		} else {
 			err = l.mgr.Refresh(account, peer)
 		}
 	case "end":
-		err = l.mgr.End(account, peer)
+		err = l.userEnd(key, func() error { return l.mgr.End(account, peer) })
 		if errors.Is(err, otr.ErrNoSession) {
+			if l.endLost(key) {
+				reply("ended", "Your messages to "+contact.String()+" are sent without encryption again.", map[string]any{"state": "plaintext"})
+				return
+			}
 			reply("error", "There is no off-the-record conversation to end.", nil)
 			return
 		}
 	case "status":
 		st := l.mgr.Status(account, peer)
-		reply("status", statusText(contact, st), map[string]any{
-			"state":            st.State.String(),
+		text, state := statusText(contact, st), st.State.String()
+		if reason := l.lostReason(key); reason != "" && st.State == otr.StatePlaintext {
+			text, state = "OTR with "+contact.String()+": lost. "+l.lostText(key, reason), "lost"
+		}
+		reply("status", text, map[string]any{
+			"state":            state,
 			"version":          st.Version,
 			"own_fingerprint":  st.OwnFingerprint,
 			"peer_fingerprint": st.PeerFingerprint,
@@ -191,7 +202,7 @@ func (l *otrLayer) answer(ctx context.Context, c *Client, portal *bridgev2.Porta
 		}
 		err = l.mgr.Accept(account, peer)
 	} else {
-		err = l.mgr.Deny(account, peer)
+		err = l.userEnd(otrKey{c.login.ID, peer}, func() error { return l.mgr.Deny(account, peer) })
 	}
 	if err != nil {
 		return "error", otrUserError(err)
