@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 	"go.mau.fi/util/random"
@@ -85,8 +86,9 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 		CreatePortal: true,
 		Timestamp:    ts,
 	}
+	var after func(context.Context)
 	if !fromMe && m.Carbon == xmppad.CarbonNone {
-		meta.PostHandleFunc = c.afterIncoming(m.From, contact, stanzaID, m.ReceiptRequested && m.ID != "", m.Markable && m.ID != "")
+		after = c.afterIncoming(m.From, contact, stanzaID, m.ReceiptRequested && m.ID != "", m.Markable && m.ID != "")
 	}
 	evt := &simplevent.Message[*incoming]{
 		EventMeta:          meta,
@@ -99,7 +101,12 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 		evt.TargetMessage = makeMessageID(senderJID, m.Replace)
 		evt.ConvertEditFunc = c.convertIncomingEdit
 	}
-	c.login.QueueRemoteEvent(evt)
+	c.inbox.push(inboxItem{
+		portal:  meta.PortalKey,
+		deliver: func(ctx context.Context) error { return c.deliverRemote(ctx, evt, contact) },
+		after:   after,
+		what:    "message",
+	})
 }
 
 // incoming is a received message body after the per-chat layer.
@@ -117,10 +124,10 @@ func (c *Client) receive(contact jid.JID, m *xmppad.Message) (*incoming, bool) {
 	return &incoming{Body: m.Body, OOB: m.OOB}, true
 }
 
-// afterIncoming answers XEP-0184 receipt requests once the message is in
-// Matrix, and remembers XEP-0333 markable messages for read receipts.
-func (c *Client) afterIncoming(from, contact jid.JID, stanzaID string, receipt, markable bool) func(context.Context, *bridgev2.Portal) {
-	return func(ctx context.Context, portal *bridgev2.Portal) {
+// afterIncoming answers XEP-0184 receipt requests once Matrix accepted the
+// message, and remembers XEP-0333 markable messages for read receipts.
+func (c *Client) afterIncoming(from, contact jid.JID, stanzaID string, receipt, markable bool) func(context.Context) {
+	return func(ctx context.Context) {
 		if markable {
 			c.mu.Lock()
 			c.markable[contact.String()] = stanzaID
@@ -153,9 +160,42 @@ func (c *Client) convertIncoming(ctx context.Context, portal *bridgev2.Portal, i
 		body = strings.TrimSpace(strings.Replace(body, oob.URL, "", 1))
 	}
 	if body != "" || len(parts) == 0 {
-		parts = append([]*bridgev2.ConvertedMessagePart{{Type: event.EventMessage, Content: textContent(body)}}, parts...)
+		var text []*bridgev2.ConvertedMessagePart
+		for i, chunk := range splitText(body, maxEventText) {
+			part := &bridgev2.ConvertedMessagePart{Type: event.EventMessage, Content: &event.MessageEventContent{MsgType: event.MsgText, Body: chunk}}
+			if i == 0 {
+				part.Content = textContent(chunk)
+			} else {
+				part.ID = networkid.PartID(fmt.Sprintf("text%d", i))
+			}
+			text = append(text, part)
+		}
+		parts = append(text, parts...)
 	}
 	return &bridgev2.ConvertedMessage{Parts: parts}, nil
+}
+
+// maxEventText is the most text put in one Matrix event: events are limited
+// to 64 KiB in all, so longer XMPP messages become several events.
+const maxEventText = 32 << 10
+
+// splitText cuts s into pieces of at most n bytes, after a newline where
+// there is one in the second half of a piece, never inside a UTF-8 sequence.
+// The pieces joined are s.
+func splitText(s string, n int) []string {
+	var out []string
+	for len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		if nl := strings.LastIndexByte(s[:cut], '\n'); nl >= n/2 {
+			cut = nl + 1
+		}
+		out = append(out, s[:cut])
+		s = s[cut:]
+	}
+	return append(out, s)
 }
 
 // convertIncomingEdit turns a XEP-0308 correction into a Matrix edit of the first part.
