@@ -133,8 +133,10 @@ func runCanary(t *testing.T, c *otrChat, b *bridgetest.Bridge, encryptedPortal b
 }
 
 // TestOTRBridgeStop: a graceful bridge stop (SIGTERM) ends the session
-// properly: the user gets "ended", libotr is told (finished) and the OTR
-// messages' Matrix copies are redacted; after the restart start works again.
+// properly: libotr is told (finished) and the OTR messages' Matrix copies are
+// redacted. After the restart the portal gets a "lost" notice, the next
+// message is refused (marked failed, not on the wire, not archived), "otr
+// end" returns to plaintext by choice, and start works again.
 func TestOTRBridgeStop(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	c := newOTRChat(t, alice, mainGhostPrefix)
@@ -152,15 +154,28 @@ func TestOTRBridgeStop(t *testing.T) {
 	if err := st.bridge.Start(); err != nil {
 		t.Fatalf("restarting the bridge: %v", err)
 	}
-	alice.waitNotice(t, cursor, c.portal, "ended")
 	c.bob.waitFinished(t, ev0)
 	c.waitRedacted(t, cursor, mine, theirs)
+	// After the restart the portal is told, and nothing goes out in plaintext
+	// until the user chooses.
+	alice.waitNotice(t, cursor, c.portal, "lost")
+	secret := "secret after restart " + uniqueName("s")
+	c.refused(t, secret)
+	noPlainArchived(t, secret)
+	c.otr(t, "end", "ended")
+	plain := "plain by choice " + uniqueName("p")
+	c.send(t, plain)
+	if enc := c.bob.waitPlain(t, plain); enc {
+		t.Error("after otr end the message was encrypted")
+	}
 	recoverAfterRestart(t, c)
 }
 
-// TestOTRBridgeCrash: a bridge crash (SIGKILL) loses the keys; the buddy's
-// next OTR message gets an OTR error back and the user a "lost" notice (the
-// plaintext never shows); start recovers.
+// TestOTRBridgeCrash: a bridge crash (SIGKILL) loses the keys. At restart
+// the portal gets a "lost" notice at once, the user's next message is
+// refused (marked failed, neither on the wire nor in the server's archive),
+// the buddy's next OTR message gets an OTR error back (its plaintext never
+// shows), and start recovers.
 func TestOTRBridgeCrash(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	c := newOTRChat(t, alice, mainGhostPrefix)
@@ -175,10 +190,21 @@ func TestOTRBridgeCrash(t *testing.T) {
 	if err := st.bridge.Start(); err != nil {
 		t.Fatalf("restarting the bridge: %v", err)
 	}
+	// The portal is told at once, before the buddy says anything, and the
+	// user's next message is refused, not sent in plaintext.
+	n := alice.waitNotice(t, cursor, c.portal, "lost")
+	if body := n.Content.AsMessage().Body; !strings.Contains(body, "otr start") || !strings.Contains(body, "otr end") {
+		t.Errorf("the restart notice does not say what to do: %q", body)
+	}
+	secret := "secret after crash " + uniqueName("s")
+	c.refused(t, secret)
+	noPlainArchived(t, secret)
+	if st := c.otr(t, "status", "status"); otrInfo(st)["state"] != "lost" {
+		t.Errorf("status after the crash: %v", otrInfo(st))
+	}
 	ev0, w0 := c.bob.mark()
 	lostText := "lost " + uniqueName("x")
 	c.bob.say(t, lostText)
-	alice.waitNotice(t, cursor, c.portal, "lost")
 	c.bob.waitWire(t, w0, "an OTR error", func(m xmppad.Message) bool { return strings.HasPrefix(m.Body, "?OTR Error") })
 	for _, e := range alice.MessageEvents(c.portal) {
 		if strings.Contains(e.Content.AsMessage().Body, lostText) {
