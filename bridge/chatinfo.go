@@ -10,6 +10,7 @@ import (
 	"maunium.net/go/mautrix/event"
 	"mellium.im/xmpp/jid"
 
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/config"
 )
 
@@ -75,16 +76,31 @@ func (c *Client) userInfo(contact jid.JID, rosterName string) *bridgev2.UserInfo
 
 // rosterName is the contact's name in the user's roster, if any.
 func (c *Client) rosterName(contact jid.JID) string {
+	item, _ := c.rosterItem(contact)
+	return item.Name
+}
+
+// rosterItem returns the contact's roster entry, if any.
+func (c *Client) rosterItem(contact jid.JID) (xmppad.RosterItem, bool) {
 	xc := c.xmpp()
 	if xc == nil {
-		return ""
+		return xmppad.RosterItem{}, false
 	}
 	for _, item := range xc.Roster() {
 		if item.JID.Bare().Equal(contact) {
-			return item.Name
+			return item, true
 		}
 	}
-	return ""
+	return xmppad.RosterItem{}, false
+}
+
+// contactName is how notices call a contact: the roster name, else the
+// bare JID; escaped for Markdown.
+func (c *Client) contactName(contact jid.JID) string {
+	if name := c.rosterName(contact); name != "" {
+		return md(name)
+	}
+	return md(contact.String())
 }
 
 // GetCapabilities lists what the bridge can carry in a DM portal.
@@ -133,8 +149,11 @@ func (c *Client) ResolveIdentifier(ctx context.Context, identifier string, creat
 		UserInfo: c.userInfo(contact, c.rosterName(contact)),
 	}
 	if createChat {
-		if xc := c.xmpp(); xc != nil && c.rosterName(contact) == "" && !c.inRoster(contact) {
-			if err := xc.AddContact(ctx, contact, ""); err != nil {
+		if xc := c.xmpp(); xc != nil && !c.askedFor(contact) {
+			c.subs.mu.Lock()
+			c.subs.asked[contact.String()] = true
+			c.subs.mu.Unlock()
+			if err := xc.AddContact(ctx, contact, c.rosterName(contact)); err != nil {
 				return nil, fmt.Errorf("adding %s to your contacts: %s", contact, userMessage(err))
 			}
 		}

@@ -43,6 +43,8 @@ type Client struct {
 	authFailed bool
 	// inbox queues incoming messages towards Matrix, in order (inbox.go).
 	inbox *inbox
+	// subs holds pending presence subscription requests (subscription.go).
+	subs *subscriptions
 	// markable is, per contact bare JID, the id of the last incoming message
 	// that asked for XEP-0333 markers; a Matrix read receipt marks it displayed.
 	markable map[string]string
@@ -61,6 +63,7 @@ func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {
 		markable: make(map[string]string),
 	}
 	cl.inbox = &inbox{c: cl}
+	cl.subs = &subscriptions{pending: map[string]networkid.MessageID{}, asked: map[string]bool{}}
 	return cl, nil
 }
 

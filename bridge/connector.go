@@ -53,6 +53,7 @@ func (c *Connector) Init(br *bridgev2.Bridge) {
 func (c *Connector) Start(ctx context.Context) error {
 	if proc, ok := c.Bridge.Commands.(*commands.Processor); ok {
 		proc.AddHandler(otrCommand)
+		proc.AddHandler(subscriptionCommand)
 	}
 	if c.Config.OTR.Enabled {
 		filterStdout()

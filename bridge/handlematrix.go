@@ -81,6 +81,8 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	if err != nil {
 		return nil, bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()
 	}
+	// Writing to a contact asks for their presence, as XMPP clients do.
+	go c.ensureSubscribed(c.backgroundCtx(), contact)
 	return &bridgev2.MatrixMessageResponse{DB: &database.Message{
 		ID:        makeMessageID(c.self, id),
 		SenderID:  makeUserID(c.self),

@@ -26,7 +26,8 @@ import (
 const (
 	// inboxLimit bounds the messages waiting for Matrix per login.
 	inboxLimit = 1000
-	// inboxRetryMin and inboxRetryMax bound the wait between two tries.
+	// inboxRetryMin and inboxRetryMax bound the wait between two tries (and
+	// inboxRetryMin is how often a homeserver that is down is checked).
 	inboxRetryMin = 2 * time.Second
 	inboxRetryMax = time.Minute
 	// inboxPermanentTries is how often a message the homeserver refuses
@@ -109,7 +110,9 @@ func (ib *inbox) run() {
 }
 
 // deliver tries an item until Matrix accepts it, or gives it up when the
-// homeserver answers but keeps refusing it. It reports success.
+// homeserver answers but keeps refusing it. While the homeserver does not
+// answer at all, it checks every inboxRetryMin and tries again as soon as it
+// is back. It reports success.
 func (ib *inbox) deliver(ctx context.Context, it inboxItem) bool {
 	wait := inboxRetryMin
 	refused := 0
@@ -118,22 +121,30 @@ func (ib *inbox) deliver(ctx context.Context, it inboxItem) bool {
 		if err == nil {
 			return true
 		}
-		if ib.homeserverUp(ctx) {
-			refused++
-			if refused >= inboxPermanentTries {
-				ib.c.log.Warn().Err(err).Str("what", it.what).Msg("Giving up an incoming message the homeserver refuses")
-				ib.mu.Lock()
-				if ib.dropped == nil {
-					ib.dropped = map[networkid.PortalKey]int{}
+		if !ib.homeserverUp(ctx) {
+			ib.c.log.Info().Err(err).Msg("The homeserver is down; incoming messages wait in memory until it is back")
+			for !ib.homeserverUp(ctx) {
+				select {
+				case <-time.After(inboxRetryMin):
+				case <-ctx.Done():
+					return false
 				}
-				ib.dropped[it.portal]++
-				ib.mu.Unlock()
-				return false
 			}
-		} else {
-			refused = 0
+			refused, wait = 0, inboxRetryMin
+			continue
 		}
-		ib.c.log.Debug().Err(err).Dur("retry_in", wait).Msg("Matrix did not take an incoming message; it waits")
+		refused++
+		if refused >= inboxPermanentTries {
+			ib.c.log.Warn().Err(err).Str("what", it.what).Msg("Giving up an incoming message the homeserver refuses")
+			ib.mu.Lock()
+			if ib.dropped == nil {
+				ib.dropped = map[networkid.PortalKey]int{}
+			}
+			ib.dropped[it.portal]++
+			ib.mu.Unlock()
+			return false
+		}
+		ib.c.log.Debug().Err(err).Dur("retry_in", wait).Msg("Matrix did not take an incoming message; trying again")
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():

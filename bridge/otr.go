@@ -6,7 +6,6 @@ import (
 	"html"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,9 +22,6 @@ import (
 	"github.com/offrecord/offrecord/config"
 	"github.com/offrecord/offrecord/otr"
 )
-
-// otrContentKey is the custom content field on OTR messages and notices.
-const otrContentKey = "org.offrecord.otr"
 
 // otrEME is the XEP-0380 namespace marking OTR stanzas.
 const otrEME = "urn:xmpp:otr:0"
@@ -57,6 +53,8 @@ type otrKey struct {
 type otrChat struct {
 	// peer is the buddy's full JID the session runs with (bare before we know it).
 	peer jid.JID
+	// peerSeen is when peer last sent us OTR; zero once it went offline.
+	peerSeen time.Time
 	// copies are Matrix events holding OTR plaintext (both directions, and
 	// SMP questions), redacted when the session ends.
 	copies []copyRef
@@ -80,6 +78,8 @@ type otrChat struct {
 type copyRef struct {
 	room  id.RoomID
 	event id.EventID
+	// mark: the bot's 🔑 reaction on the user's own OTR message (not counted).
+	mark bool
 }
 
 func newOTRLayer(c *Connector) *otrLayer {
@@ -145,14 +145,31 @@ func (l *otrLayer) setPeer(key otrKey, full jid.JID) {
 	ch := l.chat(key)
 	l.mu.Lock()
 	ch.peer = full
+	ch.peerSeen = time.Now()
 	l.mu.Unlock()
+}
+
+// peerReachable is how long a full JID that sent us OTR counts as online
+// for OTR when its presence cannot be seen (no subscription yet).
+const peerReachable = 10 * time.Minute
+
+// reachablePeer returns the full JID that recently sent OTR, if it has not
+// gone offline since.
+func (l *otrLayer) reachablePeer(key otrKey) (jid.JID, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chats[key]
+	if ch == nil || ch.peer.Resourcepart() == "" || ch.peerSeen.IsZero() || time.Since(ch.peerSeen) > peerReachable {
+		return jid.JID{}, false
+	}
+	return ch.peer, true
 }
 
 // remember adds a Matrix event holding OTR plaintext to the redaction list.
 func (l *otrLayer) remember(key otrKey, room id.RoomID, evt id.EventID) {
 	ch := l.chat(key)
 	l.mu.Lock()
-	ch.copies = append(ch.copies, copyRef{room, evt})
+	ch.copies = append(ch.copies, copyRef{room: room, event: evt})
 	l.mu.Unlock()
 }
 
@@ -212,53 +229,25 @@ func (l *otrLayer) peerLocked(key otrKey) jid.JID {
 // Matrix copies when it is over.
 func (l *otrLayer) onEvent(ev otr.Event) {
 	key := otrKey{networkid.UserLoginID(ev.Account), ev.Peer}
-	if l.guard(key, ev) {
+	prev, quiet := l.guard(key, ev)
+	if quiet {
 		return
-	}
-	kind := ev.Kind.String()
-	text := ev.Text
-	var extraCopy bool
-	switch ev.Kind {
-	case otr.EventSMPInProgress:
-		return
-	case otr.EventPendingAcceptance:
-		text = "🔑 " + ev.Peer + " wants an off-the-record conversation. Accept with " + l.cmd("accept") + " or a ✅ reaction; decline with " + l.cmd("deny") + " or ❌."
-	case otr.EventStarted:
-		text = "🔑 Asked " + ev.Peer + " for an off-the-record conversation; waiting for the answer."
-	case otr.EventSecure:
-		text = "🔑 Off-the-record conversation started (OTR v" + strconv.Itoa(ev.Version) + "). Your fingerprint: " + ev.OwnFingerprint +
-			"; theirs: " + ev.PeerFingerprint + ". Verify with " + l.cmd("verify <secret>") + " or compare fingerprints and " + l.cmd("trust") + "."
-	case otr.EventRefreshed:
-		text = "🔑 New keys are in use."
-	case otr.EventEnded:
-		text = "Off-the-record conversation ended; messages are plaintext again."
-	case otr.EventFinished:
-		text = ev.Peer + " ended the off-the-record conversation. Your messages are held back until you " + l.cmd("end") + " (continue in plaintext) or " + l.cmd("start") + " again."
-	case otr.EventSMPAsked:
-		q := l.mgr.Status(ev.Account, ev.Peer).SMPQuestion
-		text = ev.Peer + " wants to verify you. Answer with " + l.cmd("answer <secret>") + "."
-		if q != "" {
-			text = ev.Peer + " wants to verify you and asks: “" + q + "” Answer with " + l.cmd("answer <secret>") + "."
-			extraCopy = true
-		}
-	case otr.EventSMPSucceeded:
-		text = "✅ " + ev.Peer + " is verified: you share the secret."
-	case otr.EventSMPFailed:
-		text = "❌ Verification failed: the secrets differ."
-	case otr.EventError:
-		if errors.Is(ev.Err, otr.ErrNotInPrivate) {
-			if l.lostReason(key) != "" {
-				return // the user was told when the conversation was lost
-			}
-			kind = "lost"
-			text = ev.Peer + " sent an OTR message for a session the bridge no longer has (it may have restarted; keys live only in RAM). Use " + l.cmd("start") + " to begin again."
-		}
-	}
-	if text == "" {
-		text = "OTR: " + kind
 	}
 	ctx, cancel := quietCtx()
 	defer cancel()
+	if ev.Kind == otr.EventPendingAcceptance && l.refuseRequest(ctx, key) {
+		return
+	}
+	removed := 0
+	// After the buddy ended (EventFinished) the user keeps reading until they
+	// confirm with end or start.
+	if ev.State == otr.StatePlaintext && ev.Kind != otr.EventStarted {
+		removed = l.over(ctx, key, true)
+	}
+	kind, text, skip := l.eventText(key, ev, prev, removed)
+	if skip {
+		return
+	}
 	evtID := l.notice(ctx, key, kind, text, map[string]any{
 		"state":            ev.State.String(),
 		"version":          ev.Version,
@@ -266,29 +255,55 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 		"peer_fingerprint": ev.PeerFingerprint,
 		"verified":         ev.Verified,
 		"trusted":          ev.Trusted,
+		"count":            removed,
 	})
 	switch ev.Kind {
 	case otr.EventPendingAcceptance:
 		l.registerInvite(ctx, key, evtID)
 	case otr.EventAccepted, otr.EventDeclined, otr.EventSecure, otr.EventTimeout, otr.EventEnded:
 		l.dropInvite(ctx, key)
-	}
-	if extraCopy && evtID != "" {
-		if room := l.room(ctx, key); room != "" {
-			l.remember(key, room, evtID)
+	case otr.EventSMPAsked:
+		if evtID != "" && l.mgr.Status(ev.Account, ev.Peer).SMPQuestion != "" {
+			if room := l.room(ctx, key); room != "" {
+				l.remember(key, room, evtID) // the question came off the record
+			}
 		}
 	}
-	// After the buddy ended (EventFinished) the user keeps reading until they
-	// confirm with end or start.
-	if ev.State == otr.StatePlaintext && ev.Kind != otr.EventStarted {
-		l.over(ctx, key, true)
+}
+
+// refuseRequest declines the buddy's OTR request at once when accepting
+// could not work here (a third person in the room, the user offline, a
+// plaintext room that must be encrypted…), and tells the user why and what
+// to do. It reports whether it did.
+func (l *otrLayer) refuseRequest(ctx context.Context, key otrKey) bool {
+	c := l.client(key.login)
+	contact, err := parseBareJID(key.contact)
+	if c == nil || err != nil {
+		return false
 	}
+	portal, err := l.conn.Bridge.GetExistingPortalByKey(ctx, makePortalKey(key.login, contact))
+	if err != nil || portal == nil || portal.MXID == "" {
+		if l.ensurePortal(ctx, key) == "" {
+			return false
+		}
+		if portal, err = l.conn.Bridge.GetExistingPortalByKey(ctx, makePortalKey(key.login, contact)); err != nil || portal == nil {
+			return false
+		}
+	}
+	_, why := l.precondition(ctx, c, portal, contact)
+	if why == "" {
+		return false
+	}
+	_ = l.mgr.Deny(string(key.login), key.contact)
+	l.notice(ctx, key, "declined", "🔑 "+l.name(key)+" asked to go off the record, but it cannot start here: "+why+
+		" The request was declined and "+l.name(key)+" was told. Once that is fixed, use "+l.cmd("start")+".", map[string]any{"state": "plaintext"})
+	return true
 }
 
 // over redacts a conversation's Matrix copies (unless redact_on_end is off)
 // and, when forget is set, drops its record (kept while the conversation is
 // lost or has held messages).
-func (l *otrLayer) over(ctx context.Context, key otrKey, forget bool) {
+func (l *otrLayer) over(ctx context.Context, key otrKey, forget bool) (removed int) {
 	l.mu.Lock()
 	ch := l.chats[key]
 	var copies []copyRef
@@ -300,8 +315,9 @@ func (l *otrLayer) over(ctx context.Context, key otrKey, forget bool) {
 	}
 	l.mu.Unlock()
 	if l.cfg.RedactOnEnd {
-		l.redact(ctx, copies, "off-the-record conversation ended")
+		return l.redact(ctx, copies, "off-the-record conversation ended")
 	}
+	return 0
 }
 
 // takeCopies returns and forgets a conversation's Matrix copies.
@@ -318,15 +334,20 @@ func (l *otrLayer) takeCopies(key otrKey) []copyRef {
 }
 
 // redact redacts Matrix copies of OTR messages as the bot.
-func (l *otrLayer) redact(ctx context.Context, copies []copyRef, reason string) {
+func (l *otrLayer) redact(ctx context.Context, copies []copyRef, reason string) (messages int) {
 	for _, ref := range copies {
 		_, err := l.conn.Bridge.Bot.SendMessage(ctx, ref.room, event.EventRedaction, &event.Content{
 			Parsed: &event.RedactionEventContent{Redacts: ref.event, Reason: reason},
 		}, nil)
 		if err != nil {
 			l.log.Warn().Err(err).Stringer("event_id", ref.event).Msg("Could not redact an OTR message copy")
+			continue
+		}
+		if !ref.mark {
+			messages++
 		}
 	}
+	return messages
 }
 
 // room returns the portal room of a conversation, or "".
@@ -354,23 +375,6 @@ func (l *otrLayer) notice(ctx context.Context, key otrKey, kind, text string, fi
 		return ""
 	}
 	return sendOTRNotice(ctx, l.conn.Bridge.Bot, room, kind, text, fields)
-}
-
-// sendOTRNotice sends a tagged OTR notice as the bot.
-func sendOTRNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) id.EventID {
-	tag := map[string]any{"event": kind}
-	for k, v := range fields {
-		tag[k] = v
-	}
-	resp, err := bot.SendMessage(ctx, room, event.EventMessage, &event.Content{
-		Parsed: &event.MessageEventContent{MsgType: event.MsgNotice, Body: text},
-		Raw:    map[string]any{otrContentKey: tag},
-	}, nil)
-	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Str("otr_event", kind).Msg("Could not send an OTR notice")
-		return ""
-	}
-	return resp.EventID
 }
 
 // ensurePortal creates the DM portal for a conversation that starts with OTR.
@@ -648,6 +652,9 @@ func (l *otrLayer) presence(c *Client, p *xmppad.Presence) {
 	if peer.Resourcepart() != "" && !peer.Equal(p.From) {
 		return // another resource of the buddy went away
 	}
+	l.mu.Lock()
+	ch.peerSeen = time.Time{}
+	l.mu.Unlock()
 	if l.mgr.Status(string(key.login), key.contact).State == otr.StatePlaintext {
 		return
 	}

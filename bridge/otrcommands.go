@@ -241,7 +241,11 @@ func (l *otrLayer) precondition(ctx context.Context, c *Client, portal *bridgev2
 	}
 	full, ok := bestResource(xc, contact)
 	if !ok {
-		return jid.JID{}, contact.String() + " is offline; OTR needs both of you online."
+		// No presence seen (e.g. no subscription yet), but the buddy just wrote OTR to us.
+		full, ok = l.reachablePeer(otrKey{c.login.ID, contact.String()})
+	}
+	if !ok {
+		return jid.JID{}, c.contactName(contact) + " is offline. Off-the-record needs both of you online: try again when they are."
 	}
 	if l.cfg.RequireEncryptedPortal && !l.roomEncrypted(ctx, portal.MXID) {
 		return jid.JID{}, "The bridge administrator requires this Matrix room to be end-to-end encrypted before OTR can start."

@@ -208,18 +208,13 @@ func (l *otrLayer) lostText(key otrKey, reason string) string {
 		" or continue without encryption with " + l.cmd("end") + "."
 }
 
-// name is how notices call the contact.
-func (l *otrLayer) name(key otrKey) string {
-	return key.contact
-}
-
 // guard updates the mark, the lost state and held messages' statuses for a
 // session event. It returns true when the event needs no notice of its own
 // (the lost notice says it all).
-func (l *otrLayer) guard(key otrKey, ev otr.Event) (quiet bool) {
+func (l *otrLayer) guard(key otrKey, ev otr.Event) (prev otr.State, quiet bool) {
 	l.mu.Lock()
 	ch := l.chatLocked(key)
-	prev := ch.last
+	prev = ch.last
 	ch.last = ev.State
 	userEnding := ch.userEnding
 	lost := ch.lost
@@ -257,18 +252,17 @@ func (l *otrLayer) guard(key otrKey, ev otr.Event) (quiet bool) {
 		if userEnding {
 			l.setMark(key, "")
 			l.clearLost(key)
-			return false
+			return prev, false
 		}
 		l.setLost(key, "ended")
 		l.setMark(key, "lost")
-		reason := l.lostReason(key)
-		l.announceLost(key, reason)
 		ctx, cancel := quietCtx()
 		defer cancel()
 		l.over(ctx, key, false)
-		return true
+		l.announceLost(key, l.lostReason(key))
+		return prev, true
 	}
-	return false
+	return prev, false
 }
 
 // userEnd runs the user's own end or deny: the conversation returns to

@@ -70,6 +70,9 @@ func (l *otrLayer) dropInvite(ctx context.Context, key otrKey) {
 // PreHandleMatrixReaction answers OTR invitations by reaction; other
 // reactions are not bridged.
 func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixReaction) (bridgev2.MatrixReactionPreResponse, error) {
+	if strings.HasPrefix(string(msg.TargetMessage.ID), subRequestPrefix) {
+		return c.reactToSubscription(ctx, msg)
+	}
 	l := c.conn.otr
 	if l == nil || !strings.HasPrefix(string(msg.TargetMessage.ID), otrInvitePrefix) {
 		return bridgev2.MatrixReactionPreResponse{}, errReactionsNotBridged
@@ -100,4 +103,32 @@ func (c *Client) HandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixR
 // HandleMatrixReactionRemove has nothing to undo.
 func (c *Client) HandleMatrixReactionRemove(ctx context.Context, msg *bridgev2.MatrixReactionRemove) error {
 	return nil
+}
+
+// reactToSubscription approves (✅ 👍) or denies (❌ 👎) a presence
+// subscription request by reaction.
+func (c *Client) reactToSubscription(ctx context.Context, msg *bridgev2.MatrixReaction) (bridgev2.MatrixReactionPreResponse, error) {
+	contact, err := portalContact(msg.Portal)
+	if err != nil {
+		return bridgev2.MatrixReactionPreResponse{}, err
+	}
+	emoji := msg.Content.RelatesTo.Key
+	if !acceptEmoji[emoji] && !denyEmoji[emoji] {
+		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New("react ✅ to approve or ❌ to deny")).
+			WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
+	}
+	qctx, cancel := quietCtx()
+	defer cancel()
+	approve := acceptEmoji[emoji]
+	if why := c.approveSubscription(qctx, contact, approve); why != "" {
+		sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, "error", why, nil)
+		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New(why)).WithIsCertain(true).WithSendNotice(false)
+	}
+	text := c.contactName(contact) + " can now see when you are online."
+	kind := "subscription_approved"
+	if !approve {
+		text, kind = c.contactName(contact)+" will not see when you are online.", "subscription_denied"
+	}
+	sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
+	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil
 }

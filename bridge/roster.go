@@ -35,6 +35,11 @@ func (c *Client) HandlePresence(p *xmppad.Presence) {
 	if contact.Equal(c.self) || contact.Localpart() == "" {
 		return
 	}
+	switch p.Type {
+	case stanza.SubscribePresence, stanza.UnsubscribePresence, stanza.SubscribedPresence, stanza.UnsubscribedPresence:
+		c.handleSubscription(&presenceFrom{contact: contact, typ: p.Type})
+		return
+	}
 	if l := c.conn.otr; l != nil {
 		l.presence(c, p)
 	}

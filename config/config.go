@@ -41,18 +41,22 @@ type Config struct {
 
 // XMPPConfig describes how the bridge connects to XMPP servers.
 type XMPPConfig struct {
-	TLS               string        `yaml:"tls"`
-	CAFile            string        `yaml:"ca_file"`
-	AllowPlainAuth    bool          `yaml:"allow_plain_auth"`
-	Server            string        `yaml:"server"`
-	Resource          string        `yaml:"resource"`
-	ConnectTimeout    time.Duration `yaml:"connect_timeout"`
-	KeepaliveInterval time.Duration `yaml:"keepalive_interval"`
-	KeepaliveTimeout  time.Duration `yaml:"keepalive_timeout"`
-	ReconnectMin      time.Duration `yaml:"reconnect_min"`
-	ReconnectMax      time.Duration `yaml:"reconnect_max"`
-	QueueLimit        int           `yaml:"queue_limit"`
-	MaxFileSize       int64         `yaml:"max_file_size"`
+	// ApproveSubscriptions approves every presence subscription request at
+	// once; otherwise only those of contacts the user asked, and the rest
+	// are shown in the portal to approve or deny.
+	ApproveSubscriptions bool          `yaml:"approve_subscriptions"`
+	TLS                  string        `yaml:"tls"`
+	CAFile               string        `yaml:"ca_file"`
+	AllowPlainAuth       bool          `yaml:"allow_plain_auth"`
+	Server               string        `yaml:"server"`
+	Resource             string        `yaml:"resource"`
+	ConnectTimeout       time.Duration `yaml:"connect_timeout"`
+	KeepaliveInterval    time.Duration `yaml:"keepalive_interval"`
+	KeepaliveTimeout     time.Duration `yaml:"keepalive_timeout"`
+	ReconnectMin         time.Duration `yaml:"reconnect_min"`
+	ReconnectMax         time.Duration `yaml:"reconnect_max"`
+	QueueLimit           int           `yaml:"queue_limit"`
+	MaxFileSize          int64         `yaml:"max_file_size"`
 }
 
 // OTR policies accepted in otr.policy.
@@ -165,6 +169,7 @@ func Upgrade(helper up.Helper) {
 		helper.Copy(up.Str, "xmpp", key)
 	}
 	helper.Copy(up.Bool, "xmpp", "allow_plain_auth")
+	helper.Copy(up.Bool, "xmpp", "approve_subscriptions")
 	helper.Copy(up.Int, "xmpp", "queue_limit")
 	helper.Copy(up.Int, "xmpp", "max_file_size")
 	helper.Copy(up.Str, "displayname_template")
