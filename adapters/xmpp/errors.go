@@ -21,6 +21,7 @@ var (
 	ErrNoUpload     = errors.New("xmpp: the server offers no file upload service")
 	ErrTooLarge     = errors.New("xmpp: the file is larger than allowed")
 	ErrKeepalive    = errors.New("xmpp: the server stopped answering pings")
+	ErrLinkRefused  = errors.New("xmpp: the link points to a local or private network address, which is not fetched")
 )
 
 // classified is an error of one sentinel kind with its technical cause.
