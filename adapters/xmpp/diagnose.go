@@ -96,6 +96,9 @@ func (c *Client) negotiationError(ctx context.Context, addr string, st *negState
 		e := c.connectError(ErrDomainUnknown, addr, err)
 		e.ByServer = true
 		return e
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// Checked before the guesses below: our own timeout closes the connection too.
+		return c.timeoutError(addr, len(got) > 0, err)
 	case c.cfg.TLS == TLSDisabled && st.tlsOffered && (st.tlsRequired || strings.Contains(err.Error(), "out of order")):
 		// The server offered only STARTTLS, which we do not do with tls: disabled.
 		e := c.connectError(ErrTLSMismatch, addr, err)
@@ -108,8 +111,6 @@ func (c *Client) negotiationError(ctx context.Context, addr string, st *negState
 		e := c.connectError(ErrTLSMismatch, addr, err)
 		e.Expected = TLSDirect
 		return e
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return c.timeoutError(addr, len(got) > 0, err)
 	}
 	return err
 }
