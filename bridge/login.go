@@ -96,7 +96,7 @@ func (p *PasswordLogin) SubmitUserInput(ctx context.Context, input map[string]st
 		if errors.Is(err, xmppad.ErrAuth) {
 			code = "ORG.OFFRECORD.BAD_CREDENTIALS"
 		}
-		return nil, loginError(code, http.StatusBadRequest, fmt.Sprintf("Could not log in as %s: %s", account, userMessage(err)))
+		return nil, loginError(code, http.StatusBadRequest, fmt.Sprintf("Could not log in as %s: %s", account, lowerFirst(userMessage(err))))
 	}
 	loginID := makeUserLoginID(account)
 	sealed, err := sealPassword(p.conn.passwordKey, string(loginID), password)

@@ -13,6 +13,7 @@ import (
 	"maunium.net/go/mautrix/event"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/config"
 )
 
 // maxFileSize is the largest file bridged either way.
@@ -27,13 +28,28 @@ func (c *Client) maxFileSize() int64 {
 	return limit
 }
 
-// reuploadAttachment downloads a XEP-0066 / XEP-0363 link and uploads it to Matrix.
+// reuploadAttachment downloads a XEP-0066 / XEP-0363 link and uploads it to
+// Matrix. With xmpp.download_from: contacts, a stranger's link is fetched only
+// when it lies on the user's own server's upload service; the adapter refuses
+// non-public addresses (other than that service and the trusted hosts). On an
+// error the caller leaves the link in the message as text.
 func (c *Client) reuploadAttachment(ctx context.Context, portal *bridgev2.Portal, intent bridgev2.MatrixAPI, oob xmppad.OOB) (*bridgev2.ConvertedMessagePart, error) {
 	xc := c.xmpp()
 	if xc == nil {
 		return nil, xmppad.ErrNotConnected
 	}
-	data, contentType, err := xc.Download(ctx, oob.URL, c.maxFileSize())
+	x := c.conn.Config.XMPP
+	if x.DownloadFrom != config.DownloadFromEveryone {
+		contact, err := parsePortalID(portal.ID)
+		if err != nil || !c.inRoster(contact) && !xc.IsOwnUpload(ctx, oob.URL) {
+			return nil, errLinkFromStranger
+		}
+	}
+	data, contentType, err := xc.DownloadWith(ctx, oob.URL, xmppad.DownloadPolicy{
+		MaxSize:      c.maxFileSize(),
+		Timeout:      x.DownloadTimeout,
+		TrustedHosts: x.DownloadTrustedHosts,
+	})
 	if err != nil {
 		return nil, err
 	}

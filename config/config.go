@@ -7,14 +7,19 @@ package config
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/x509"
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"net"
+	"os"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	up "go.mau.fi/util/configupgrade"
+	"gopkg.in/yaml.v3"
 )
 
 // ExampleConfig is the commented example of the network section.
@@ -41,23 +46,34 @@ type Config struct {
 
 // XMPPConfig describes how the bridge connects to XMPP servers.
 type XMPPConfig struct {
+	TLS               string        `yaml:"tls"`
+	CAFile            string        `yaml:"ca_file"`
+	AllowPlainAuth    bool          `yaml:"allow_plain_auth"`
+	Server            string        `yaml:"server"`
+	Resource          string        `yaml:"resource"`
+	ConnectTimeout    time.Duration `yaml:"connect_timeout"`
+	KeepaliveInterval time.Duration `yaml:"keepalive_interval"`
+	KeepaliveTimeout  time.Duration `yaml:"keepalive_timeout"`
+	ReconnectMin      time.Duration `yaml:"reconnect_min"`
+	ReconnectMax      time.Duration `yaml:"reconnect_max"`
+	QueueLimit        int           `yaml:"queue_limit"`
+	MaxFileSize       int64         `yaml:"max_file_size"`
+	// DownloadFrom says whose links are downloaded: DownloadFromContacts or DownloadFromEveryone.
+	DownloadFrom string `yaml:"download_from"`
+	// DownloadTrustedHosts may be downloaded from on non-public addresses.
+	DownloadTrustedHosts []string      `yaml:"download_trusted_hosts"`
+	DownloadTimeout      time.Duration `yaml:"download_timeout"`
 	// ApproveSubscriptions approves every presence subscription request at
 	// once; otherwise only those of contacts the user asked, and the rest
 	// are shown in the portal to approve or deny.
-	ApproveSubscriptions bool          `yaml:"approve_subscriptions"`
-	TLS                  string        `yaml:"tls"`
-	CAFile               string        `yaml:"ca_file"`
-	AllowPlainAuth       bool          `yaml:"allow_plain_auth"`
-	Server               string        `yaml:"server"`
-	Resource             string        `yaml:"resource"`
-	ConnectTimeout       time.Duration `yaml:"connect_timeout"`
-	KeepaliveInterval    time.Duration `yaml:"keepalive_interval"`
-	KeepaliveTimeout     time.Duration `yaml:"keepalive_timeout"`
-	ReconnectMin         time.Duration `yaml:"reconnect_min"`
-	ReconnectMax         time.Duration `yaml:"reconnect_max"`
-	QueueLimit           int           `yaml:"queue_limit"`
-	MaxFileSize          int64         `yaml:"max_file_size"`
+	ApproveSubscriptions bool `yaml:"approve_subscriptions"`
 }
+
+// Values accepted in xmpp.download_from.
+const (
+	DownloadFromContacts = "contacts"
+	DownloadFromEveryone = "everyone"
+)
 
 // OTR policies accepted in otr.policy.
 const (
@@ -93,21 +109,64 @@ type DisplaynameParams struct {
 	Local string
 }
 
-// Validate checks the values and prepares the display name template.
+// Validate checks the values (every key it rejects is named in the error)
+// and prepares the display name template.
 func (c *Config) Validate() error {
-	switch c.XMPP.TLS {
+	x := &c.XMPP
+	switch x.TLS {
 	case TLSRequired, TLSDirect, TLSDisabled:
 	default:
-		return fmt.Errorf("network.xmpp.tls must be required, direct or disabled, not %q", c.XMPP.TLS)
+		return fmt.Errorf("network.xmpp.tls must be required, direct or disabled, not %q", x.TLS)
 	}
-	if c.XMPP.AllowPlainAuth && c.XMPP.TLS != TLSDisabled {
+	if x.AllowPlainAuth && x.TLS != TLSDisabled {
 		return fmt.Errorf("network.xmpp.allow_plain_auth is only allowed with network.xmpp.tls: disabled")
 	}
-	if c.XMPP.Resource == "" {
+	if err := checkCAFile(x.CAFile); err != nil {
+		return err
+	}
+	if err := checkServer(x.Server); err != nil {
+		return err
+	}
+	if x.Resource == "" {
 		return fmt.Errorf("network.xmpp.resource must not be empty")
 	}
-	if c.XMPP.ReconnectMin <= 0 || c.XMPP.ReconnectMax < c.XMPP.ReconnectMin {
-		return fmt.Errorf("network.xmpp.reconnect_min must be positive and not above reconnect_max")
+	for _, d := range []struct {
+		key      string
+		v        time.Duration
+		min, max time.Duration
+	}{
+		{"xmpp.connect_timeout", x.ConnectTimeout, time.Second, 10 * time.Minute},
+		{"xmpp.keepalive_interval", x.KeepaliveInterval, time.Second, 24 * time.Hour},
+		{"xmpp.keepalive_timeout", x.KeepaliveTimeout, time.Second, time.Hour},
+		{"xmpp.reconnect_min", x.ReconnectMin, 10 * time.Millisecond, time.Hour},
+		{"xmpp.reconnect_max", x.ReconnectMax, 10 * time.Millisecond, 24 * time.Hour},
+		{"xmpp.download_timeout", x.DownloadTimeout, time.Second, time.Hour},
+		{"otr.start_timeout", c.OTR.StartTimeout, time.Second, time.Hour},
+		{"otr.accept_timeout", c.OTR.AcceptTimeout, time.Second, 24 * time.Hour},
+		{"otr.idle_timeout", c.OTR.IdleTimeout, time.Second, 30 * 24 * time.Hour},
+	} {
+		if d.v < d.min || d.v > d.max {
+			return fmt.Errorf("network.%s must be between %v and %v, not %v", d.key, d.min, d.max, d.v)
+		}
+	}
+	if x.ReconnectMax < x.ReconnectMin {
+		return fmt.Errorf("network.xmpp.reconnect_max (%v) must not be below network.xmpp.reconnect_min (%v)", x.ReconnectMax, x.ReconnectMin)
+	}
+	if x.QueueLimit < 1 || x.QueueLimit > 1_000_000 {
+		return fmt.Errorf("network.xmpp.queue_limit must be between 1 and 1000000, not %d", x.QueueLimit)
+	}
+	if x.MaxFileSize < 1 || x.MaxFileSize > 1<<30 {
+		return fmt.Errorf("network.xmpp.max_file_size must be between 1 and 1073741824 bytes (files are held in memory), not %d", x.MaxFileSize)
+	}
+	switch x.DownloadFrom {
+	case DownloadFromContacts, DownloadFromEveryone:
+	default:
+		return fmt.Errorf("network.xmpp.download_from must be contacts or everyone, not %q", x.DownloadFrom)
+	}
+	for _, h := range x.DownloadTrustedHosts {
+		if err := checkHost(h); err != nil {
+			return fmt.Errorf("network.xmpp.download_trusted_hosts: %q %v", h, err)
+		}
 	}
 	if _, err := c.PasswordKeyBytes(); err != nil {
 		return err
@@ -127,6 +186,52 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("network.displayname_template: %w", err)
 	}
 	c.displaynameTemplate = tpl
+	return nil
+}
+
+// checkCAFile makes sure a configured CA file can be read and holds a certificate.
+func checkCAFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("network.xmpp.ca_file cannot be read: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return fmt.Errorf("network.xmpp.ca_file %s holds no PEM certificate", path)
+	}
+	return nil
+}
+
+// checkServer accepts an empty server or host:port with a port from 1 to 65535.
+func checkServer(server string) error {
+	if server == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(server)
+	if err != nil || host == "" {
+		return fmt.Errorf("network.xmpp.server must be host:port (e.g. xmpp.example.org:5222), not %q", server)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("network.xmpp.server has no valid port (1-65535): %q", server)
+	}
+	return nil
+}
+
+// checkHost accepts a host name, an IP address or either with a port.
+func checkHost(h string) error {
+	host := h
+	if hh, port, err := net.SplitHostPort(h); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("has no valid port")
+		}
+		host = hh
+	}
+	host = strings.Trim(host, "[]")
+	if host == "" || strings.ContainsAny(host, "/ @?#") {
+		return fmt.Errorf("is not a host name, address or host:port")
+	}
 	return nil
 }
 
@@ -161,28 +266,17 @@ func NewPasswordKey() string {
 	return base64.RawStdEncoding.EncodeToString(key)
 }
 
-// Upgrade copies the user's values over the example, key by key, and
-// generates the password key on first use.
+// Upgrade copies the user's values over the example, key by key (see
+// copyTree: YAML 1.1 booleans are read as such, values of the wrong type and
+// unknown keys are kept for the decoder to reject by name), and generates the
+// password key on first use.
 func Upgrade(helper up.Helper) {
-	for _, key := range []string{"tls", "ca_file", "server", "resource", "connect_timeout",
-		"keepalive_interval", "keepalive_timeout", "reconnect_min", "reconnect_max"} {
-		helper.Copy(up.Str, "xmpp", key)
-	}
-	helper.Copy(up.Bool, "xmpp", "allow_plain_auth")
-	helper.Copy(up.Bool, "xmpp", "approve_subscriptions")
-	helper.Copy(up.Int, "xmpp", "queue_limit")
-	helper.Copy(up.Int, "xmpp", "max_file_size")
-	helper.Copy(up.Str, "displayname_template")
-	for _, key := range []string{"policy", "key_mode", "start_timeout", "accept_timeout", "idle_timeout"} {
-		helper.Copy(up.Str, "otr", key)
-	}
-	for _, key := range []string{"enabled", "allow_v2", "redact_on_end", "require_encrypted_portal"} {
-		helper.Copy(up.Bool, "otr", key)
-	}
-	if key, ok := helper.Get(up.Str, "password_key"); !ok || key == "generate" || key == "" {
+	copyTree(helper, nil)
+	// A value of another type is kept (and rejected by Validate): replacing it
+	// would silently make every stored login unusable.
+	if node := helper.GetNode("password_key"); node == nil || node.Kind == yaml.ScalarNode &&
+		(node.Tag == up.NullTag || node.Tag == up.StrTag && (node.Value == "generate" || node.Value == "")) {
 		helper.Set(up.Str, NewPasswordKey(), "password_key")
-	} else {
-		helper.Copy(up.Str, "password_key")
 	}
 }
 

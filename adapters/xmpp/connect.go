@@ -70,25 +70,24 @@ func (c *Client) connect(ctx context.Context) error {
 	defer cancel()
 	start := time.Now()
 
-	raw, conn, err := c.dial(ctx)
+	raw, conn, addr, err := c.dial(ctx)
 	if err != nil {
 		return err
 	}
 	// mellium must not set deadlines (see guardConn): ctx is enforced by closing the connection, until
 	// the session is fully set up.
 	end := watch(ctx, func() { _ = raw.Close() })
-	var mc net.Conn = guardConn{conn}
+	pc := &peekConn{Conn: conn}
+	var mc net.Conn = guardConn{pc}
 	if c.connHook != nil {
 		mc = c.connHook(mc)
 	}
-	xs, err := c.negotiate(ctx, mc)
+	st := &negState{}
+	xs, err := c.negotiate(ctx, mc, st)
 	if err != nil {
 		end()
 		_ = raw.Close()
-		if ctx.Err() != nil && !isClassified(err) {
-			return errors.Join(errors.New("xmpp: the server did not complete the login in time"), err)
-		}
-		return err
+		return c.negotiationError(ctx, addr, st, pc, err)
 	}
 	s := &session{s: xs, raw: raw, done: make(chan struct{})}
 	c.mu.Lock()
@@ -115,7 +114,11 @@ func (c *Client) connect(ctx context.Context) error {
 	err = c.setup(ctx, s)
 	if end() {
 		// ctx ended before the setup was over: the connection is closed.
-		err = errors.Join(errors.New("xmpp: the server did not complete the login in time"), ctx.Err())
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = c.timeoutError(addr, true, ctx.Err())
+		} else {
+			err = ctx.Err()
+		}
 	}
 	if err != nil {
 		s.fail(err)
@@ -171,32 +174,33 @@ func isConnErr(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, net.ErrClosed)
 }
 
-// dial opens the TCP (and for direct TLS the TLS) connection. raw is the TCP connection.
-func (c *Client) dial(ctx context.Context) (raw, conn net.Conn, err error) {
+// dial opens the TCP (and for direct TLS the TLS) connection. raw is the TCP connection, addr the
+// host:port dialed.
+func (c *Client) dial(ctx context.Context) (raw, conn net.Conn, addr string, err error) {
 	if c.dialHook != nil {
 		raw, err = c.dialHook(ctx)
-		return raw, raw, err
+		return raw, raw, "", err
 	}
-	addr := c.cfg.Server
+	addr = c.cfg.Server
 	if addr == "" {
 		addr = c.lookupServer(ctx)
 	}
 	var d net.Dialer
 	raw, err = d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, nil, classify(ErrHostUnknown, err)
+		return nil, nil, addr, c.dialError(ctx, addr, err)
 	}
 	if c.cfg.TLS != TLSDirect {
-		return raw, raw, nil
+		return raw, raw, addr, nil
 	}
 	cfg := c.tls.Clone()
 	cfg.NextProtos = []string{"xmpp-client"}
 	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		_ = raw.Close()
-		return nil, nil, classify(ErrTLS, err)
+		return nil, nil, addr, c.handshakeError(ctx, addr, err)
 	}
-	return raw, tc, nil
+	return raw, tc, addr, nil
 }
 
 // lookupServer finds host:port by the XMPP SRV records (RFC 6120 §3.2, XEP-0368), falling back to the
@@ -225,14 +229,18 @@ func trimDot(s string) string {
 	return s
 }
 
-// negotiate runs stream negotiation: STARTTLS (when required), SASL, bind.
-func (c *Client) negotiate(ctx context.Context, conn net.Conn) (*xmpp.Session, error) {
-	st := &negState{}
+// negotiate runs stream negotiation: STARTTLS (when required), SASL, bind. st records what the
+// server offered, for negotiationError.
+func (c *Client) negotiate(ctx context.Context, conn net.Conn, st *negState) (*xmpp.Session, error) {
 	var features []xmpp.StreamFeature
 	var state xmpp.SessionState
-	if c.cfg.TLS == TLSRequired {
+	switch c.cfg.TLS {
+	case TLSRequired:
 		features = append(features, startTLS(c.tls, st))
-	} else {
+	case TLSDisabled:
+		features = append(features, startTLSSeen(st))
+	}
+	if c.cfg.TLS != TLSRequired {
 		// Direct TLS is secure already. Without TLS mellium would offer no SASL unless told the stream
 		// is secure; which mechanisms are acceptable in cleartext is decided in mechanisms().
 		state = xmpp.Secure

@@ -11,16 +11,22 @@ import (
 
 // Sentinel errors, checked with errors.Is. Each is one user-facing sentence and never holds a password.
 var (
-	ErrAuth         = errors.New("xmpp: the server refused the user name or password")
-	ErrHostUnknown  = errors.New("xmpp: the server could not be found or reached")
-	ErrTLS          = errors.New("xmpp: the secure connection to the server failed (certificate refused or TLS handshake error)")
-	ErrTLSRequired  = errors.New("xmpp: the server does not offer TLS, which is required")
-	ErrQueueFull    = errors.New("xmpp: too many messages are waiting to be sent")
-	ErrClosed       = errors.New("xmpp: the client is closed")
-	ErrNotConnected = errors.New("xmpp: not connected to the server")
-	ErrNoUpload     = errors.New("xmpp: the server offers no file upload service")
-	ErrTooLarge     = errors.New("xmpp: the file is larger than allowed")
-	ErrKeepalive    = errors.New("xmpp: the server stopped answering pings")
+	ErrAuth        = errors.New("xmpp: the server refused the user name or password")
+	ErrHostUnknown = errors.New("xmpp: the server could not be found or reached")
+	// ErrDomainUnknown and ErrRefused also match ErrHostUnknown.
+	ErrDomainUnknown = errors.New("xmpp: no XMPP server is known for the domain")
+	ErrRefused       = errors.New("xmpp: the server refused the connection")
+	ErrTimeout       = errors.New("xmpp: the server did not answer in time")
+	ErrTLSMismatch   = errors.New("xmpp: the server speaks another TLS mode than the configured one")
+	ErrTLS           = errors.New("xmpp: the secure connection to the server failed (certificate refused or TLS handshake error)")
+	ErrTLSRequired   = errors.New("xmpp: the server does not offer TLS, which is required")
+	ErrQueueFull     = errors.New("xmpp: too many messages are waiting to be sent")
+	ErrClosed        = errors.New("xmpp: the client is closed")
+	ErrNotConnected  = errors.New("xmpp: not connected to the server")
+	ErrNoUpload      = errors.New("xmpp: the server offers no file upload service")
+	ErrTooLarge      = errors.New("xmpp: the file is larger than allowed")
+	ErrKeepalive     = errors.New("xmpp: the server stopped answering pings")
+	ErrLinkRefused   = errors.New("xmpp: the link points to a local or private network address, which is not fetched")
 )
 
 // classified is an error of one sentinel kind with its technical cause.
@@ -47,6 +53,41 @@ func (e *classified) Is(target error) bool { return target == e.kind }
 
 // Unwrap returns the technical cause.
 func (e *classified) Unwrap() error { return e.cause }
+
+// ConnectError is a failed connection attempt with what a person needs to act on it. Connect returns
+// it for ErrDomainUnknown, ErrRefused, ErrHostUnknown, ErrTimeout, ErrTLSMismatch and ErrTLSRequired.
+// It matches (errors.Is) its Kind, and ErrHostUnknown when Kind is ErrDomainUnknown or ErrRefused.
+type ConnectError struct {
+	Kind     error         // one of the sentinels above
+	Domain   string        // the account's domain
+	Addr     string        // the host:port dialed, "" when none was reached
+	TLS      TLSMode       // the configured TLS mode
+	Expected TLSMode       // ErrTLSMismatch: the mode the server seems to speak
+	ByServer bool          // ErrDomainUnknown: the server said so (host-unknown), not DNS
+	Timeout  time.Duration // ErrTimeout: the limit that ran out
+	Answered bool          // ErrTimeout: the server sent something, but did not finish the login
+	Err      error         // the technical cause
+}
+
+// Error gives the kind, the address and the technical cause.
+func (e *ConnectError) Error() string {
+	msg := e.Kind.Error()
+	if e.Addr != "" {
+		msg += " (" + e.Addr + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is reports the kind (and ErrHostUnknown for the kinds it covers).
+func (e *ConnectError) Is(target error) bool {
+	return target == e.Kind || target == ErrHostUnknown && (e.Kind == ErrDomainUnknown || e.Kind == ErrRefused)
+}
+
+// Unwrap returns the technical cause.
+func (e *ConnectError) Unwrap() error { return e.Err }
 
 // StanzaError is an error stanza a contact or server sent in reply to one of our messages.
 // It is passed to Handler.HandleError.

@@ -37,8 +37,29 @@ func tlsConfig(cfg *Config, domain string) (*tls.Config, error) {
 
 // negState records what happened during one stream negotiation, for error classification.
 type negState struct {
-	tlsOffered bool
+	tlsOffered  bool // the server listed STARTTLS
+	tlsRequired bool // … marked <required/>
 }
+
+// startTLSSeen, used with tls: disabled, only notes that the server offers STARTTLS (and whether it
+// requires it); it is never negotiated, so that a server demanding TLS can be reported as such
+// instead of as mellium's "features advertised out of order".
+func startTLSSeen(st *negState) xmpp.StreamFeature {
+	return xmpp.StreamFeature{
+		Name:       xml.Name{Space: nsStartTLS, Local: "starttls"},
+		Prohibited: xmpp.Secure, // the stream is marked secure with tls: disabled, so never selected
+		Parse: func(ctx context.Context, d *xml.Decoder, start *xml.StartElement) (bool, interface{}, error) {
+			var parsed struct {
+				Required *struct{} `xml:"required"`
+			}
+			err := d.DecodeElement(&parsed, start)
+			st.tlsOffered, st.tlsRequired = true, parsed.Required != nil
+			return st.tlsRequired, nil, err
+		},
+	}
+}
+
+const nsStartTLS = "urn:ietf:params:xml:ns:xmpp-tls"
 
 // startTLS wraps mellium's STARTTLS feature: it refuses to go on when the server did not offer TLS
 // (ErrTLSRequired) and runs the handshake at once so that certificate errors surface as ErrTLS.
