@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
@@ -200,5 +203,107 @@ func TestLargePlainMessageWithOTR(t *testing.T) {
 	}
 	if got.String() != text {
 		t.Errorf("bridged %d bytes in Matrix, want the %d sent", got.Len(), len(text))
+	}
+}
+
+// waitLogLine waits until the file at path holds substr after offset bytes
+// and returns the file's length then. It polls the file (no event source).
+func waitLogLine(t *testing.T, path string, offset int64, substr string, within time.Duration) int64 {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		data, err := os.ReadFile(path)
+		if err == nil && int64(len(data)) > offset && strings.Contains(string(data[offset:]), substr) {
+			return int64(len(data))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in %s within %s", substr, path, within)
+		}
+		time.Sleep(200 * time.Millisecond) // polling a file: the log line is the event
+	}
+}
+
+// fileSize returns the size of the file at path (0 if missing).
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// TestHomeserverOutageKeepsIncoming: the homeserver is down for longer than
+// mautrix's own retry budget while a contact sends 20 messages. None is
+// receipted while Matrix has not accepted it; once the homeserver is back all
+// 20 appear in Matrix, in order, and each gets its receipt.
+func TestHomeserverOutageKeepsIncoming(t *testing.T) {
+	alice := newMatrixUser(t, false)
+	bob := newBuddy(t, "outage")
+	bob.send(t, alice.jid, xmppad.Outgoing{Body: "before the outage"})
+	portal := alice.waitFrom(t, ghostOf(bob.jid), "before the outage").RoomID
+
+	logOffset := fileSize(st.bridge.LogPath())
+	if err := st.hs.Stop(); err != nil {
+		t.Fatalf("stopping Dendrite: %v", err)
+	}
+	up := false
+	t.Cleanup(func() {
+		if !up {
+			_ = st.hs.Start()
+		}
+	})
+	var texts, ids []string
+	for i := 1; i <= 20; i++ {
+		text := fmt.Sprintf("during the outage %02d %s", i, uniqueName("o"))
+		texts = append(texts, text)
+		ids = append(ids, bob.send(t, alice.jid, xmppad.Outgoing{Body: text, RequestReceipt: true}))
+	}
+	// mautrix gives up its own retries after about a minute; only then is the
+	// outage longer than its budget.
+	waitLogLine(t, st.bridge.LogPath(), logOffset, "Failed to send message part to Matrix", 3*time.Minute)
+	waitLogLine(t, st.bridge.LogPath(), logOffset, "incoming messages wait in memory", time.Minute)
+	receipted := map[string]bool{}
+	drain := func() {
+		for {
+			select {
+			case v := <-bob.events:
+				if r, ok := v.(receiptEvt); ok {
+					receipted[r.id] = true
+				}
+			default:
+				return
+			}
+		}
+	}
+	drain()
+	for _, id := range ids {
+		if receipted[id] {
+			t.Errorf("message %s was receipted while the homeserver was down", id)
+		}
+	}
+	if err := st.hs.Start(); err != nil {
+		t.Fatalf("starting Dendrite again: %v", err)
+	}
+	up = true
+	for _, id := range ids {
+		if !receipted[id] {
+			waitFor(t, bob, func(r receiptEvt) bool { receipted[r.id] = true; return r.id == id })
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := alice.WaitEvent(ctx, portal, func(e *event.Event) bool {
+		return e.Sender == ghostOf(bob.jid) && e.Content.AsMessage().Body == texts[len(texts)-1]
+	}); err != nil {
+		t.Fatalf("the last message never reached Matrix: %v", err)
+	}
+	var got []string
+	for _, e := range alice.MessageEvents(portal) {
+		if b := e.Content.AsMessage().Body; e.Sender == ghostOf(bob.jid) && strings.HasPrefix(b, "during the outage") {
+			got = append(got, b)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(texts, "\n") {
+		t.Errorf("in Matrix after the outage (%d):\n%s\nwant (%d):\n%s", len(got), strings.Join(got, "\n"), len(texts), strings.Join(texts, "\n"))
 	}
 }

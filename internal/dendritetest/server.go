@@ -218,6 +218,12 @@ func (s *Server) Restart() error {
 	return s.start()
 }
 
+// Stop stops Dendrite (SIGTERM) until Start; its data stays.
+func (s *Server) Stop() error { return s.stop() }
+
+// Start starts a stopped Dendrite again on the same port with the same data.
+func (s *Server) Start() error { return s.start() }
+
 // Close stops Dendrite. Closing a stopped server does nothing.
 func (s *Server) Close() error { return s.stop() }
 
