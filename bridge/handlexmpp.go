@@ -151,7 +151,14 @@ func (c *Client) convertIncoming(ctx context.Context, portal *bridgev2.Portal, i
 	for i, oob := range in.OOB {
 		part, err := c.reuploadAttachment(ctx, portal, intent, oob)
 		if err != nil {
-			zerolog.Ctx(ctx).Warn().Err(err).Msg("Could not bridge an attachment; sending its link instead")
+			zerolog.Ctx(ctx).Info().Err(err).Msg("Not bridging an attachment as a file; sending its link instead")
+			if !strings.Contains(body, oob.URL) {
+				link := oob.URL
+				if oob.Desc != "" {
+					link = oob.Desc + " " + link
+				}
+				body = strings.TrimSpace(body + "\n" + link)
+			}
 			continue
 		}
 		part.ID = networkid.PartID(fmt.Sprintf("file%d", i))
