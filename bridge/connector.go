@@ -45,16 +45,16 @@ type Connector struct {
 // Init stores the bridge.
 func (c *Connector) Init(br *bridgev2.Bridge) {
 	c.Bridge = br
+	if proc, ok := br.Commands.(*commands.Processor); ok {
+		proc.AddHandler(otrCommand)
+		proc.AddHandler(subscriptionCommand)
+		proc.AddHandler(loginCommand)
+	}
 	c.watchMembers()
 }
 
-// Start registers the otr command and, when OTR is enabled, starts the
-// process-wide OTR session manager. Every login connects on its own.
+// Start starts, when OTR is enabled, the process-wide OTR session manager. Every login connects on its own.
 func (c *Connector) Start(ctx context.Context) error {
-	if proc, ok := c.Bridge.Commands.(*commands.Processor); ok {
-		proc.AddHandler(otrCommand)
-		proc.AddHandler(subscriptionCommand)
-	}
 	if c.Config.OTR.Enabled {
 		filterStdout()
 		c.otr = newOTRLayer(c)

@@ -285,6 +285,9 @@ func (c *Client) HandleDisplayed(from jid.JID, id string, carbon xmppad.Carbon) 
 // handleMessageError tells the user that a message of theirs bounced.
 func (c *Client) handleMessageError(m *xmppad.Message) {
 	contact := m.From.Bare()
+	if l := c.conn.otr; l != nil && l.bounced(c, contact, m) {
+		return // an OTR stanza: the OTR layer marks the messages and tells the user
+	}
 	reason := "the server returned an error"
 	if m.Error != nil {
 		reason = strings.ReplaceAll(string(m.Error.Condition), "-", " ")

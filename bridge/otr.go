@@ -68,6 +68,17 @@ type otrChat struct {
 	// otrguard.go); lostNoticed is set once the user has been told.
 	lost        string
 	lostNoticed bool
+	// unconfirmed are the user's messages sent encrypted since the buddy
+	// last wrote off the record; wireIDs (in wireOrder) the stanza ids of our
+	// OTR data (otrdelivery.go). lostDetail and lostCount describe an
+	// undelivered episode.
+	unconfirmed []*bridgev2.MessageStatusEventInfo
+	wireIDs     map[string]bool
+	wireOrder   []string
+	lostDetail  string
+	lostCount   int
+	// savedTopic is the room topic from before OTR put its own.
+	savedTopic string
 	// userEnding is set while the user's own end or deny runs.
 	userEnding bool
 	// last is the manager state at the previous event.
@@ -201,13 +212,20 @@ func (l *otrLayer) sendWire(account, peer, wire string) {
 	to := l.peerLocked(key)
 	l.mu.Unlock()
 	out := xmppad.Outgoing{To: to, Body: wire, NoStore: true, NoPermanentStore: true, NoCopy: true, Private: true}
+	data := strings.HasPrefix(wire, "?OTR:") || strings.HasPrefix(wire, "?OTR|") || strings.HasPrefix(wire, "?OTR,")
 	if strings.HasPrefix(wire, "?OTR") {
 		out.EME = otrEME
+	}
+	if data {
+		out.ID = l.wireID(key)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := xc.Send(ctx, out); err != nil {
 		l.log.Warn().Err(err).Str("contact", peer).Int("wire_length", len(wire)).Msg("Could not send OTR message")
+		if data {
+			l.sendFailed(key, err)
+		}
 	}
 }
 
@@ -231,6 +249,9 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 	key := otrKey{networkid.UserLoginID(ev.Account), ev.Peer}
 	prev, quiet := l.guard(key, ev)
 	if quiet {
+		return
+	}
+	if ev.Kind == otr.EventError && errors.Is(ev.Err, otr.ErrPeerError) && l.peerError(key, ev) {
 		return
 	}
 	ctx, cancel := quietCtx()
@@ -426,6 +447,7 @@ func (l *otrLayer) receive(c *Client, contact jid.JID, m *xmppad.Message) bool {
 		m.Body = string(in.Plaintext)
 		return false
 	}
+	l.confirmed(key)
 	l.deliver(c, key, contact, string(in.Plaintext))
 	return true
 }
@@ -565,6 +587,10 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 	if outcome != otr.Held {
 		l.conn.Bridge.Matrix.SendMessageStatus(ctx, &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}, info)
 	}
+	if outcome == otr.SentEncrypted {
+		l.noteSent(key, info)
+		go l.markOwn(key, info)
+	}
 	return true, nil
 }
 
@@ -620,6 +646,10 @@ func (l *otrLayer) resolveHeld(key otrKey, sent bool, reason string) {
 	}
 	for _, info := range held {
 		l.conn.Bridge.Matrix.SendMessageStatus(ctx, st, info)
+		if sent {
+			l.noteSent(key, info)
+			go l.markOwn(key, info)
+		}
 	}
 }
 

@@ -51,14 +51,19 @@ func fnOTR(ce *commands.Event) {
 	if len(ce.Args) > 0 {
 		sub = strings.ToLower(ce.Args[0])
 	}
-	if secretSubcommands[sub] {
-		ce.Redact()
-	}
 	ctx, cancel := quietCtx()
 	defer cancel()
 	reply := func(kind, text string, fields map[string]any) {
 		text = strings.ReplaceAll(text, "$cmdprefix", ce.Bridge.Config.CommandPrefix)
 		sendOTRNotice(ctx, ce.Bot, ce.RoomID, kind, text, fields)
+	}
+	if secretSubcommands[sub] {
+		_, err := ce.Bot.SendMessage(ctx, ce.OrigRoomID, event.EventRedaction, &event.Content{
+			Parsed: &event.RedactionEventContent{Redacts: ce.EventID, Reason: "it holds an OTR verification secret"},
+		}, nil)
+		if err != nil {
+			reply("error", "⚠️ I could not remove your message with the verification secret; delete it yourself.", nil)
+		}
 	}
 	if sub == "" || sub == "help" {
 		reply("help", otrHelp, nil)
@@ -175,18 +180,18 @@ func statusText(contact jid.JID, st otr.Status) string {
 		b.WriteString(", OTR v" + strconv.Itoa(st.Version))
 	}
 	if st.OwnFingerprint != "" {
-		b.WriteString("\nYour fingerprint: " + st.OwnFingerprint)
+		b.WriteString("\n\nYour fingerprint:\n`" + st.OwnFingerprint + "`")
 	}
 	if st.PeerFingerprint != "" {
-		b.WriteString("\nTheir fingerprint: " + st.PeerFingerprint)
+		b.WriteString("\nTheir fingerprint:\n`" + st.PeerFingerprint + "`")
 	}
 	switch {
 	case st.Verified:
-		b.WriteString("\nVerified (shared secret).")
+		b.WriteString("\n\nVerified (shared secret).")
 	case st.Trusted:
-		b.WriteString("\nTrusted (fingerprint compared).")
+		b.WriteString("\n\nTrusted (fingerprint compared).")
 	case st.State == otr.StateEncrypted || st.State == otr.StateRefreshing:
-		b.WriteString("\nNot verified: use `$cmdprefix otr verify <secret>` or compare fingerprints and `$cmdprefix otr trust`.")
+		b.WriteString("\n\nNot verified: use `$cmdprefix otr verify <secret>` or compare fingerprints and `$cmdprefix otr trust`.")
 	}
 	return b.String()
 }

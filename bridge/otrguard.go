@@ -135,6 +135,7 @@ func (l *otrLayer) restore(login networkid.UserLoginID) {
 		for contact := range marks {
 			key := otrKey{login, contact}
 			l.announceLost(key, lostRestart)
+			l.showOnRecord(key, false)
 		}
 	}()
 }
@@ -199,6 +200,17 @@ func (l *otrLayer) lostText(key otrKey, reason string) string {
 		why = "Someone else joined or was invited to this room, so the off-the-record conversation with " + who + " ended: OTR is only for a room with you and " + who + "."
 	case lostTimeout:
 		why = who + " did not answer the off-the-record request in time."
+	case lostUndelivered:
+		l.mu.Lock()
+		detail, n := "", 0
+		if ch := l.chats[key]; ch != nil {
+			detail, n = ch.lostDetail, ch.lostCount
+		}
+		l.mu.Unlock()
+		why = who + " did not get your off-the-record messages: " + detail + "."
+		if n > 0 {
+			why += " " + plainCount(n, "message") + " did not arrive; they are marked as failed."
+		}
 	case lostIdle:
 		why = "The off-the-record conversation with " + who + " ended after a long silence."
 	default:
@@ -228,10 +240,12 @@ func (l *otrLayer) guard(key otrKey, ev otr.Event) (prev otr.State, quiet bool) 
 		l.setMark(key, "encrypted")
 		l.clearLost(key)
 		l.resolveHeld(key, true, "")
+		go l.showOnRecord(key, true)
 	case otr.EventRefreshed:
 		l.resolveHeld(key, true, "")
 	case otr.EventFinished:
 		l.setMark(key, "finished")
+		go l.showOnRecord(key, false)
 	case otr.EventDiscarded:
 		l.resolveHeld(key, false, "not sent: the off-the-record conversation did not start or ended first")
 	case otr.EventDeclined:
@@ -249,6 +263,7 @@ func (l *otrLayer) guard(key otrKey, ev otr.Event) (prev otr.State, quiet bool) 
 			l.setLost(key, lostIdle) // EventEnded follows
 		}
 	case otr.EventEnded:
+		go l.showOnRecord(key, false)
 		if userEnding {
 			l.setMark(key, "")
 			l.clearLost(key)

@@ -245,9 +245,7 @@ func TestOTREndFromBuddy(t *testing.T) {
 		t.Errorf("finished notice state %q (raw %v)", s, otrInfo(finished))
 	}
 	refusedText := "must not leak " + uniqueName("r")
-	cursor = alice.Cursor()
-	c.send(t, refusedText)
-	alice.waitNotice(t, cursor, c.portal, "refused")
+	c.refused(t, refusedText)
 	cursor = alice.Cursor()
 	c.send(t, "!xmpp otr end")
 	alice.waitNotice(t, cursor, c.portal, "ended")

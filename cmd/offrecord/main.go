@@ -21,12 +21,14 @@ var (
 )
 
 func main() {
+	connector := &bridge.Connector{}
 	m := mxmain.BridgeMain{
 		Name:        "offrecord",
 		Description: "A Matrix-XMPP puppeting bridge with Off-the-Record messaging at the bridge edge.",
 		URL:         "https://github.com/offrecord/offrecord",
 		Version:     "0.1.0",
-		Connector:   &bridge.Connector{},
+		Connector:   connector,
+		PostInit:    connector.PostInit,
 	}
 	// -e is answered here so that the example defaults to SQLite.
 	if path, ok := config.ExampleRequest(os.Args[1:]); ok {
