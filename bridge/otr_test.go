@@ -41,7 +41,7 @@ func TestLooksLikeOTR(t *testing.T) {
 func TestStatusText(t *testing.T) {
 	contact := jid.MustParse("bob@example.org")
 	text := statusText(contact, otr.Status{State: otr.StateEncrypted, Version: 3, OwnFingerprint: "AAAA", PeerFingerprint: "BBBB"})
-	for _, want := range []string{"bob@example.org: encrypted", "OTR v3", "Your fingerprint: AAAA", "Their fingerprint: BBBB", "Not verified"} {
+	for _, want := range []string{"bob@example.org: encrypted", "OTR v3", "Your fingerprint:\n`AAAA`", "Their fingerprint:\n`BBBB`", "Not verified"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("status text lacks %q:\n%s", want, text)
 		}
