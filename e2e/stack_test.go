@@ -130,7 +130,7 @@ func runWithStack(m *testing.M) (int, error) {
 		"appservice.bot.username":      "xmppnootrbot",
 		"appservice.username_template": noOTRGhostPrefix + "{{.}}",
 	}
-	opts.Network = map[string]any{"otr.enabled": false}
+	opts.Network = map[string]any{"otr.enabled": false, "xmpp.approve_subscriptions": true}
 	if s.noOTR, err = bridgetest.Prepare(bin, dir+"/bridge-nootr", opts); err != nil {
 		return 0, err
 	}

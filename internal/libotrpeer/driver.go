@@ -278,6 +278,10 @@ func (p *Peer) Receive(peer, wire string) error { return p.do("recv", peer, enco
 // End ends the private conversation with peer (all instances).
 func (p *Peer) End(peer string) error { return p.do("end", peer) }
 
+// Forget drops every session with peer to plaintext without sending
+// anything (libotr's otrl_context_force_plaintext).
+func (p *Peer) Forget(peer string) error { return p.do("forget", peer) }
+
 // SMP starts SMP with a shared secret.
 func (p *Peer) SMP(peer, secret string) error { return p.do("smp", peer, encode(secret)) }
 

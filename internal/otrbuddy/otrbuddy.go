@@ -93,6 +93,10 @@ const (
 	Status Kind = "status"
 	// Subscribed: the buddy approved Peer's presence subscription request.
 	Subscribed Kind = "subscribed"
+	// Online: Peer (a full JID) is available: the buddy sees it online.
+	Online Kind = "online"
+	// Unsubscribed: Peer refused or revoked the buddy's presence subscription.
+	Unsubscribed Kind = "unsubscribed"
 	// Error is an XMPP error (Err), e.g. a message error stanza or a failed send.
 	Error Kind = "error"
 )
@@ -231,6 +235,12 @@ func (b *Buddy) Query(ctx context.Context, to jid.JID) error {
 // End ends the OTR session with to (libotr tells the other side).
 func (b *Buddy) End(ctx context.Context, to jid.JID) error {
 	return b.do(ctx, func() error { return b.peer.End(to.Bare().String()) })
+}
+
+// Forget drops the buddy's OTR session with to without telling it, as a
+// client does that ends OTR while it believes the contact is offline.
+func (b *Buddy) Forget(ctx context.Context, to jid.JID) error {
+	return b.do(ctx, func() error { return b.peer.Forget(to.Bare().String()) })
 }
 
 // SMP starts the socialist millionaires' protocol with a shared secret.
@@ -395,6 +405,14 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 // HandlePresence approves subscription requests when configured to.
 func (h handler) HandlePresence(p *xmppad.Presence) {
 	b := h.b
+	switch {
+	case p.Type == stanza.AvailablePresence && p.From.Resourcepart() != "":
+		b.emit(Event{Kind: Online, Peer: p.From, At: time.Now()})
+		return
+	case p.Type == stanza.UnsubscribedPresence:
+		b.emit(Event{Kind: Unsubscribed, Peer: p.From.Bare(), At: time.Now()})
+		return
+	}
 	if p.Type != stanza.SubscribePresence || !b.cfg.ApproveSubscriptions {
 		return
 	}

@@ -328,6 +328,13 @@ static const char *run(char *line)
 		otrl_message_disconnect_all_instances(us, &ops, &ops, account, protocol, a1);
 		return NULL;
 	}
+	if (strcmp(cmd, "forget") == 0) {
+		for (ConnContext *c = us->context_root; c; c = c->next) {
+			if (strcmp(c->username, a1) == 0 && strcmp(c->accountname, account) == 0)
+				otrl_context_force_plaintext(c);
+		}
+		return NULL;
+	}
 	if (strcmp(cmd, "status") == 0) {
 		ConnContext *c = best(a1);
 		printf("status %s %s v%u ", a1, state_name(c), c ? c->protocol_version : 0);
