@@ -133,6 +133,13 @@ func quietCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, 30*time.Second)
 }
 
+// statusCtx is the context for message statuses: mautrix sends them from
+// a goroutine of its own, after the caller returned, so the context must not
+// be cancelled with the caller's. Statuses hold no message content.
+func (l *otrLayer) statusCtx() context.Context {
+	return l.log.WithContext(context.Background())
+}
+
 // chat returns (creating) the record of a conversation.
 func (l *otrLayer) chat(key otrKey) *otrChat {
 	l.mu.Lock()
@@ -251,7 +258,12 @@ func (l *otrLayer) onEvent(ev otr.Event) {
 	if quiet {
 		return
 	}
-	if ev.Kind == otr.EventError && errors.Is(ev.Err, otr.ErrPeerError) && l.peerError(key, ev) {
+	if ev.Kind == otr.EventError && errors.Is(ev.Err, otr.ErrPeerError) && l.peerError(key, ev,
+		"their OTR client reported an error (it no longer has this off-the-record conversation)") {
+		return
+	}
+	if ev.Kind == otr.EventUnencrypted && l.peerError(key, ev,
+		"their client is no longer off the record (it just sent a message without encryption)") {
 		return
 	}
 	ctx, cancel := quietCtx()
@@ -585,7 +597,7 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 		l.remember(key, msg.Portal.MXID, msg.Event.ID)
 	}
 	if outcome != otr.Held {
-		l.conn.Bridge.Matrix.SendMessageStatus(ctx, &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}, info)
+		l.conn.Bridge.Matrix.SendMessageStatus(l.statusCtx(), &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}, info)
 	}
 	if outcome == otr.SentEncrypted {
 		l.noteSent(key, info)
@@ -637,15 +649,13 @@ func (l *otrLayer) resolveHeld(key otrKey, sent bool, reason string) {
 	if len(held) == 0 {
 		return
 	}
-	ctx, cancel := quietCtx()
-	defer cancel()
 	st := &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}
 	if !sent {
 		st = &bridgev2.MessageStatus{Status: event.MessageStatusFail, ErrorReason: event.MessageStatusGenericError,
 			Message: reason, IsCertain: true}
 	}
 	for _, info := range held {
-		l.conn.Bridge.Matrix.SendMessageStatus(ctx, st, info)
+		l.conn.Bridge.Matrix.SendMessageStatus(l.statusCtx(), st, info)
 		if sent {
 			l.noteSent(key, info)
 			go l.markOwn(key, info)

@@ -44,6 +44,7 @@ func (l *otrLayer) noteSent(key otrKey, info *bridgev2.MessageStatusEventInfo) {
 		ch.unconfirmed = ch.unconfirmed[1:]
 	}
 	ch.unconfirmed = append(ch.unconfirmed, info)
+	l.log.Debug().Str("contact", key.contact).Int("unconfirmed", len(ch.unconfirmed)).Msg("OTR message sent; waiting for the buddy to answer")
 }
 
 // confirmed forgets the unconfirmed messages: the buddy just wrote to us off
@@ -101,6 +102,7 @@ func (l *otrLayer) undeliverable(key otrKey, reason string) {
 	ch := l.chatLocked(key)
 	failed := ch.unconfirmed
 	ch.unconfirmed = nil
+	l.log.Info().Str("contact", key.contact).Int("failed", len(failed)).Msg("The buddy cannot read our OTR messages")
 	ch.lostDetail = reason
 	ch.lostCount = len(failed)
 	if ch.lost == "" {
@@ -108,12 +110,10 @@ func (l *otrLayer) undeliverable(key otrKey, reason string) {
 	}
 	l.mu.Unlock()
 	l.setMark(key, "lost")
-	ctx, cancel := quietCtx()
-	defer cancel()
 	st := &bridgev2.MessageStatus{Status: event.MessageStatusFail, ErrorReason: event.MessageStatusGenericError,
 		Message: "Not delivered: " + l.name(key) + "'s client could not read it.", IsCertain: true}
 	for _, info := range failed {
-		l.conn.Bridge.Matrix.SendMessageStatus(ctx, st, info)
+		l.conn.Bridge.Matrix.SendMessageStatus(l.statusCtx(), st, info)
 	}
 	if err := l.mgr.Forget(string(key.login), key.contact, "the buddy could not read our messages"); err != nil {
 		l.announceLost(key, lostUndelivered) // no session left to end: say it here
@@ -125,12 +125,13 @@ func (l *otrLayer) sendFailed(key otrKey, err error) {
 	l.undeliverable(key, "it could not be sent ("+userMessage(err)+")")
 }
 
-// peerError handles an OTR error message from the buddy during a session.
-func (l *otrLayer) peerError(key otrKey, ev otr.Event) bool {
+// peerError handles a sign, during a session, that the buddy's client no
+// longer has it: an OTR error message, or a message without encryption.
+func (l *otrLayer) peerError(key otrKey, ev otr.Event, why string) bool {
 	if ev.State != otr.StateEncrypted && ev.State != otr.StateRefreshing {
 		return false
 	}
-	l.undeliverable(key, "their OTR client reported an error (it no longer has this off-the-record conversation)")
+	l.undeliverable(key, why)
 	return true
 }
 

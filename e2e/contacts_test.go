@@ -155,9 +155,10 @@ func TestSubscriptionAutoApprove(t *testing.T) {
 
 // TestOTRBuddyEndsUnseen: the buddy's client drops OTR without telling us
 // (as clients do when they think the contact is offline). The user's next
-// message goes out encrypted, the buddy's libotr cannot read it and says
-// so, and the bridge marks the message failed with one notice and refuses
-// the next one.
+// message goes out encrypted and the buddy's libotr cannot read it (libotr
+// 4.1.1 only reports it to its user); when the buddy then writes without
+// encryption, the bridge marks the unanswered message failed, says so in one
+// notice, and refuses the next one.
 func TestOTRBuddyEndsUnseen(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	c := newOTRChat(t, alice, mainGhostPrefix)
@@ -166,7 +167,17 @@ func TestOTRBuddyEndsUnseen(t *testing.T) {
 		t.Fatalf("libotr forget: %v", err)
 	}
 	cursor := alice.Cursor()
+	ev0, _ := c.bob.mark()
 	lostMsg := c.send(t, "into the void "+uniqueName("v"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("libotr said:\n%s\nwire:\n%s", c.bob.describeEvents(), c.bob.describeWire())
+		}
+	})
+	c.bob.waitEvent(t, ev0, "libotr cannot read it", func(ev otrbuddy.Event) bool {
+		return ev.Kind == otrbuddy.LibotrEvent && ev.Detail == "rcvdmsg_not_in_private"
+	})
+	c.bob.say(t, "hey, are you there?")
 	n := alice.waitNotice(t, cursor, c.portal, "undelivered")
 	if body := n.Content.AsMessage().Body; !strings.Contains(body, "1 message did not arrive") {
 		t.Errorf("the notice does not say which messages failed: %q", body)
