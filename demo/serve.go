@@ -20,6 +20,7 @@ import (
 
 	"github.com/offrecord/offrecord/internal/bridgetest"
 	"github.com/offrecord/offrecord/internal/dendritetest"
+	"github.com/offrecord/offrecord/internal/proc"
 	"github.com/offrecord/offrecord/internal/prosodytest"
 )
 
@@ -227,7 +228,7 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 	*stops = append(*stops, func() { _ = br.Stop() })
 	say("bridge is up: appservice %s, bot %s", st.Appservice, st.Bot)
 
-	st.Processes = childProcs(os.Getpid())
+	st.Processes = proc.Children(os.Getpid())
 	st.Ready = true
 	if err := writeState(st); err != nil {
 		return nil, err

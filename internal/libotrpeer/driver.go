@@ -31,11 +31,14 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 // Event is one line of the peer's output other than command replies.
@@ -71,8 +74,8 @@ type Peer struct {
 	// KeyGen is how long libotr took to generate its DSA key.
 	KeyGen time.Duration
 
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
+	proc  *proc.Proc
+	stdin *os.File
 
 	cmdMu   sync.Mutex // serialises commands and their replies
 	replies chan string
@@ -84,49 +87,70 @@ type Peer struct {
 	events chan Event
 }
 
-// Start builds (if needed) and starts a peer for account.
+// Start builds (if needed) and starts a peer for account. Cancelling ctx
+// kills the process.
 func Start(ctx context.Context, account string) (*Peer, error) {
 	bin, err := Build()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, account, "xmpp")
-	stdin, err := cmd.StdinPipe()
+	// Our own pipes (not cmd.StdinPipe/StdoutPipe): reaping the process in
+	// the background never closes them under the reader.
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
+		inR.Close()
+		inW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd := exec.Command(bin, account, "xmpp")
+	cmd.Stdin, cmd.Stdout = inR, outW
+	pr, err := proc.Start("libotrpeer", cmd, proc.Options{})
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
 		return nil, err
 	}
-	p := &Peer{Account: account, cmd: cmd, stdin: stdin, replies: make(chan string, 1),
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = pr.Kill()
+		case <-pr.Done():
+		}
+	}()
+	p := &Peer{Account: account, proc: pr, stdin: inW, replies: make(chan string, 1),
 		notify: make(chan struct{}, 1), done: make(chan struct{}), events: make(chan Event)}
-	r := bufio.NewReaderSize(stdout, 1<<20)
+	r := bufio.NewReaderSize(outR, 1<<20)
+	fail := func(err error) (*Peer, error) {
+		_ = pr.Kill()
+		inW.Close()
+		outR.Close()
+		return nil, err
+	}
 	ready, err := r.ReadString('\n')
 	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("libotrpeer: no ready line: %v", err)
+		return fail(fmt.Errorf("libotrpeer: no ready line: %v", err))
 	}
 	f := strings.Fields(ready)
 	if len(f) != 4 || f[0] != "ready" {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("libotrpeer: bad ready line %q", ready)
+		return fail(fmt.Errorf("libotrpeer: bad ready line %q", ready))
 	}
 	tag, _ := strconv.ParseUint(f[1], 16, 32)
 	us, _ := strconv.Atoi(f[3])
 	p.InstanceTag, p.Fingerprint, p.KeyGen = uint32(tag), f[2], time.Duration(us)*time.Microsecond
-	go p.read(r)
+	go p.read(r, outR)
 	go p.deliver()
 	return p, nil
 }
 
-func (p *Peer) read(r *bufio.Reader) {
+func (p *Peer) read(r *bufio.Reader, out io.Closer) {
 	defer close(p.done)
+	defer out.Close()
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -297,16 +321,18 @@ func (p *Peer) SMPAbort(peer string) error { return p.do("smpabort", peer) }
 func (p *Peer) Status(peer string) error { return p.do("status", peer) }
 
 // PID is the peer process's ID (for CPU accounting in benchmarks).
-func (p *Peer) PID() int { return p.cmd.Process.Pid }
+func (p *Peer) PID() int { return p.proc.PID() }
 
-// Close asks the peer to quit (killing it after 5 s) and waits for it.
+// Close asks the peer to quit (killing it after 5 s) and waits for it; it
+// returns the process's exit error.
 func (p *Peer) Close() error {
 	_, _ = io.WriteString(p.stdin, "quit\n")
 	_ = p.stdin.Close()
 	select {
-	case <-p.done:
+	case <-p.proc.Done():
 	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
+		_ = p.proc.Kill()
 	}
-	return p.cmd.Wait()
+	<-p.done
+	return p.proc.ExitErr()
 }

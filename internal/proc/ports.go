@@ -1,0 +1,146 @@
+package proc
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that is free right now. Another
+// process can take it before the caller binds it; WaitReady then reports a
+// *PortBusyError and callers that picked the port this way pick another.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Holder is the process holding a listening socket.
+type Holder struct {
+	PID  int    // 0 when the socket's owner is not visible in /proc
+	Name string // e.g. "prosody", "dendrite", "nc"
+}
+
+func (h Holder) String() string {
+	switch {
+	case h.PID == 0 && h.Name != "":
+		return h.Name
+	case h.PID == 0:
+		return "another process (its owner is not visible in /proc)"
+	}
+	return fmt.Sprintf("%s (pid %d)", h.Name, h.PID)
+}
+
+// listenAddrs are the local addresses (as in /proc/net/tcp{,6}) of listening
+// sockets that keep a server from listening on 127.0.0.1.
+var listenAddrs = map[string]bool{
+	"0100007F":                         true, // 127.0.0.1
+	"00000000":                         true, // 0.0.0.0
+	"00000000000000000000000000000000": true, // ::
+	"0000000000000000FFFF00000100007F": true, // ::ffff:127.0.0.1
+}
+
+// listeners maps the inode of every listening TCP socket on a loopback-
+// blocking address to its port.
+func listeners() map[string]int {
+	out := map[string]int{}
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" { // 0A: TCP_LISTEN
+				continue
+			}
+			addr, hexPort, ok := strings.Cut(f[1], ":")
+			if !ok || !listenAddrs[addr] {
+				continue
+			}
+			port, err := strconv.ParseInt(hexPort, 16, 32)
+			if err != nil {
+				continue
+			}
+			out[f[9]] = int(port)
+		}
+	}
+	return out
+}
+
+// socketInodes returns the inodes of the sockets among pid's descriptors.
+func socketInodes(pid int) map[string]bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		link, err := os.Readlink(filepath.Join(dir, e.Name()))
+		if err == nil && strings.HasPrefix(link, "socket:[") {
+			out[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
+		}
+	}
+	return out
+}
+
+// ListeningPorts returns the TCP ports on which the process pid itself
+// listens (on 127.0.0.1 or all addresses).
+func ListeningPorts(pid int) map[int]bool {
+	inodes := socketInodes(pid)
+	out := map[int]bool{}
+	for inode, port := range listeners() {
+		if inodes[inode] {
+			out[port] = true
+		}
+	}
+	return out
+}
+
+// PortHolder returns the process listening on port (127.0.0.1 or all
+// addresses), and whether anyone listens there at all.
+func PortHolder(port int) (Holder, bool) {
+	var inode string
+	for ino, p := range listeners() {
+		if p == port {
+			inode = ino
+			break
+		}
+	}
+	if inode == "" {
+		return Holder{}, false
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if socketInodes(pid)[inode] {
+			return Holder{PID: pid, Name: Name(pid)}, true
+		}
+	}
+	return Holder{}, true
+}
+
+// Name names a process for people, from /proc: its command name, or for an
+// interpreter running a script (prosody runs as "lua5.4 /usr/bin/prosody")
+// the script's name.
+func Name(pid int) string {
+	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	name := strings.TrimSpace(string(comm))
+	if args := Cmdline(pid); len(args) > 1 && (strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python")) {
+		return filepath.Base(args[1])
+	}
+	if name == "" {
+		return "?"
+	}
+	return name
+}
