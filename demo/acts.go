@@ -100,7 +100,7 @@ func actLogin(ctx context.Context, sc *scene) error {
 		StoreCredentials:         true,
 		InitialDeviceDisplayName: "offrecord demo script",
 	}); err != nil {
-		return fmt.Errorf("Matrix login: %w", err)
+		return fmt.Errorf("logging in to Matrix: %w", err)
 	}
 	if sc.mx, err = dendritetest.NewUserFromClient(ctx, cli, dendritetest.UserOptions{AutoJoin: true, Password: matrixPass}); err != nil {
 		return err

@@ -136,8 +136,13 @@ func PortHolder(port int) (Holder, bool) {
 func Name(pid int) string {
 	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	name := strings.TrimSpace(string(comm))
-	if args := Cmdline(pid); len(args) > 1 && (strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python")) {
+	args := Cmdline(pid)
+	if len(args) > 1 && (strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python")) {
 		return filepath.Base(args[1])
+	}
+	// comm is cut at 15 bytes; the program's file name is not.
+	if len(name) == 15 && len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), name) {
+		return filepath.Base(args[0])
 	}
 	if name == "" {
 		return "?"
