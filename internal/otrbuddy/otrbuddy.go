@@ -30,6 +30,7 @@ import (
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/libotrpeer"
+	"github.com/offrecord/offrecord/internal/record"
 )
 
 // eme is the XEP-0380 namespace the buddy puts on OTR messages, as
@@ -123,8 +124,8 @@ type Buddy struct {
 
 	events *queue[Event]
 	wire   *queue[string]
-	log    *record[Event]          // nil unless cfg.Record
-	msgs   *record[xmppad.Message] // nil unless cfg.Record
+	log    *record.Log[Event]          // nil unless cfg.Record
+	msgs   *record.Log[xmppad.Message] // nil unless cfg.Record
 
 	mu   sync.Mutex
 	full map[string]jid.JID // bare → full JID to send to; guarded by mu
@@ -158,7 +159,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 	b := &Buddy{peer: peer, bare: bare, cfg: cfg, cancel: cancel, pumped: make(chan struct{}),
 		events: newQueue[Event](), wire: newQueue[string](), full: map[string]jid.JID{}}
 	if cfg.Record {
-		b.log, b.msgs = newRecord[Event](), newRecord[xmppad.Message]()
+		b.log, b.msgs = record.New[Event](), record.New[xmppad.Message]()
 	}
 	if cfg.Policy != "" {
 		if err := peer.Policy(cfg.Policy); err != nil {
@@ -343,7 +344,7 @@ func (b *Buddy) pump(ctx context.Context) {
 // emit delivers ev on Events and records it.
 func (b *Buddy) emit(ev Event) {
 	b.events.push(ev)
-	b.log.add(ev)
+	b.log.Add(ev)
 }
 
 // sendTo is the JID libotr's output for the bare JID peer goes to: the full
@@ -367,7 +368,7 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 	if m.Carbon != xmppad.CarbonNone || from.Equal(b.bare) {
 		return
 	}
-	b.msgs.add(*m)
+	b.msgs.Add(*m)
 	if m.Type == stanza.ErrorMessage {
 		err := ErrMessageError
 		if m.Error != nil {
