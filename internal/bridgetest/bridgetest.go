@@ -125,14 +125,6 @@ func (b *Bridge) run(args ...string) ([]byte, error) {
 
 // editConfig fills in the loopback settings.
 func (b *Bridge) editConfig(opts Options) error {
-	data, err := os.ReadFile(b.ConfigPath())
-	if err != nil {
-		return err
-	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return err
-	}
 	level := opts.LogLevel
 	if level == "" {
 		level = "debug"
@@ -167,6 +159,25 @@ func (b *Bridge) editConfig(opts Options) error {
 	}
 	for k, v := range opts.Extra {
 		set[k] = v
+	}
+	return b.edit(set)
+}
+
+// SetHomeserver points a prepared bridge at another homeserver URL (the
+// homeserver had to move to another port).
+func (b *Bridge) SetHomeserver(url string) error {
+	return b.edit(map[string]any{"homeserver.address": url})
+}
+
+// edit sets config keys by dotted path.
+func (b *Bridge) edit(set map[string]any) error {
+	data, err := os.ReadFile(b.ConfigPath())
+	if err != nil {
+		return err
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return err
 	}
 	for path, value := range set {
 		if err := setPath(cfg, strings.Split(path, "."), value); err != nil {
