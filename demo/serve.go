@@ -154,9 +154,6 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 		return nil, err
 	}
 	*stops = append(*stops, s.Close)
-	for _, moved := range s.Moved {
-		say("note: %s", moved)
-	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

@@ -64,7 +64,7 @@ func runCanary(t *testing.T, c *otrChat, b *bridgetest.Bridge, encryptedPortal b
 	}
 	if encryptedPortal {
 		// The user's own message comes back through her sync; wait for it.
-		own, err := c.alice.WaitEvent(ctxFor(t), c.portal, func(e *event.Event) bool { return e.ID == mine })
+		own, err := c.alice.WaitEvent(ctxFor(t), c.portal, func(e *event.Event) bool { return e.ID == mine && e.Type == event.EventMessage })
 		if err != nil {
 			t.Fatalf("the user's OTR message never came back in her sync: %v", err)
 		}

@@ -137,8 +137,12 @@ func Name(pid int) string {
 	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	name := strings.TrimSpace(string(comm))
 	args := Cmdline(pid)
-	if len(args) > 1 && (strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python")) {
-		return filepath.Base(args[1])
+	if strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python") {
+		for _, a := range args[min(1, len(args)):] {
+			if !strings.HasPrefix(a, "-") {
+				return filepath.Base(a)
+			}
+		}
 	}
 	// comm is cut at 15 bytes; the program's file name is not.
 	if len(name) == 15 && len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), name) {

@@ -63,6 +63,7 @@ type Stack struct {
 
 	bridges map[string]*bridgetest.Bridge
 	order   []string
+	say     func(format string, args ...any) // Options.Progress or a no-op
 
 	mu  sync.Mutex // guards seq
 	seq int
@@ -79,7 +80,7 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 	if say == nil {
 		say = func(string, ...any) {}
 	}
-	s := &Stack{Dir: dir, bridges: map[string]*bridgetest.Bridge{}}
+	s := &Stack{Dir: dir, bridges: map[string]*bridgetest.Bridge{}, say: say}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -127,7 +128,7 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 		if err := s.bridges[spec.Name].Start(); err != nil {
 			return nil, fmt.Errorf("bridge %s: %w", spec.Name, err)
 		}
-		say("bridge %s is up: bot %s", spec.Name, s.bridges[spec.Name].BotMXID(dendritetest.ServerName))
+		say("bridge (%s/) is up: bot %s", spec.Name, s.bridges[spec.Name].BotMXID(dendritetest.ServerName))
 	}
 	return s, nil
 }
@@ -146,7 +147,7 @@ func (s *Stack) port(want int, move bool, what string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		s.Moved = append(s.Moved, fmt.Sprintf("%s port %d is held by %s: using %d", what, want, h, free))
+		s.moved(fmt.Sprintf("%s port %d is held by %s: using %d", what, want, h, free))
 		return free, nil
 	}
 	return proc.FreePort()
@@ -166,7 +167,7 @@ func (s *Stack) startProsody(opts Options) error {
 	for _, pt := range ports {
 		if *pt.p != 0 && opts.MovePorts {
 			if h, held := proc.PortHolder(*pt.p); held {
-				s.Moved = append(s.Moved, fmt.Sprintf("%s port %d is held by %s: using a free one", pt.what, *pt.p, h))
+				s.moved(fmt.Sprintf("%s port %d is held by %s: using a free one", pt.what, *pt.p, h))
 				*pt.p = 0
 			}
 		}
@@ -188,7 +189,7 @@ func (s *Stack) startProsody(opts Options) error {
 		moved := false
 		for _, pt := range ports {
 			if *pt.p == busy.Port {
-				s.Moved = append(s.Moved, fmt.Sprintf("%s port %d was taken by %s as prosody started: using a free one", pt.what, busy.Port, busy.Holder))
+				s.moved(fmt.Sprintf("%s port %d was taken by %s as prosody started: using a free one", pt.what, busy.Port, busy.Holder))
 				*pt.p, moved = 0, true
 			}
 		}
@@ -216,7 +217,7 @@ func (s *Stack) startDendrite(port int, opts Options, regs []string) error {
 			return fmt.Errorf("dendrite: %w", err)
 		}
 		if opts.DendritePort != 0 {
-			s.Moved = append(s.Moved, fmt.Sprintf("Matrix homeserver port %d was taken by %s as Dendrite started: using a free one", port, busy.Holder))
+			s.moved(fmt.Sprintf("Matrix homeserver port %d was taken by %s as Dendrite started: using a free one", port, busy.Holder))
 		}
 		if port, err = proc.FreePort(); err != nil {
 			return err
@@ -227,6 +228,12 @@ func (s *Stack) startDendrite(port int, opts Options, regs []string) error {
 			}
 		}
 	}
+}
+
+// moved records (and reports) a port that moved.
+func (s *Stack) moved(note string) {
+	s.Moved = append(s.Moved, note)
+	s.say("note: %s", note)
 }
 
 // Bridge returns the bridge named name (nil if there is none).
