@@ -59,32 +59,24 @@ func startServe(dir string) (*state, <-chan string, error) {
 		return nil, nil, err
 	}
 	logPath := filepath.Join(dir, "serve.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer logf.Close()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
 	}
 	cmd := exec.Command(exe, "-serve", "-dir", dir)
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{pw} // fd 3
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
+	// Detached: the serve process outlives us, in its own session.
+	p, err := proc.Start("demo serve", cmd, proc.Options{Log: logPath, Detached: true})
 	pw.Close()
 	if err != nil {
 		pr.Close()
-		return nil, nil, fmt.Errorf("starting the serve process: %w", err)
-	}
-	st := &state{ServePID: cmd.Process.Pid, Started: time.Now(), Dir: dir, Logs: logs{Serve: logPath}}
-	if err := writeState(st); err != nil {
-		_ = cmd.Process.Kill()
 		return nil, nil, err
 	}
-	// The serve process must outlive us: never Wait for it, just release it.
-	_ = cmd.Process.Release()
+	st := &state{ServePID: p.PID(), Started: time.Now(), Dir: dir, Logs: logs{Serve: logPath}}
+	if err := writeState(st); err != nil {
+		_ = p.Kill()
+		return nil, nil, err
+	}
 	lines := make(chan string)
 	go func() {
 		defer close(lines)

@@ -62,12 +62,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			if b, err := os.ReadFile(s.LogFile()); err == nil {
-				if len(b) > 8000 {
-					b = b[len(b)-8000:]
-				}
-				t.Logf("prosody log tail:\n%s", b)
-			}
+			t.Logf("prosody log tail:\n%s", proc.Tail(s.LogFile(), 60))
 		}
 		s.Stop()
 	})
