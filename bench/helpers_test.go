@@ -164,21 +164,6 @@ func (f *fixture) matrixUser(ctx context.Context, prefix string) (*dendritetest.
 	return u, nil
 }
 
-// login makes u log the bridge whose bot is bot in as account, in a fresh
-// management room, and returns that room and the event cursor from before
-// the command (bridge state notices after it follow that cursor).
-func login(ctx context.Context, u *dendritetest.User, bot id.UserID, account jid.JID, pass string) (id.RoomID, int, error) {
-	return stacktest.Login(ctx, u, bot, account, pass)
-}
-
-// waitConnected waits for the CONNECTED bridge state notice in mgmt after cursor.
-func waitConnected(ctx context.Context, u *dendritetest.User, bot id.UserID, mgmt id.RoomID, cursor int) error {
-	return stacktest.WaitBridgeState(ctx, u, bot, mgmt, cursor, "CONNECTED")
-}
-
-// ghost is the Matrix ID of contact's ghost for a bridge's ghost prefix.
-func ghost(prefix string, contact jid.JID) id.UserID { return stacktest.Ghost(prefix, contact) }
-
 // arrival is a message a buddy received and when its handler saw it.
 type arrival struct {
 	from jid.JID
