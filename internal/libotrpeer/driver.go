@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/offrecord/offrecord/internal/proc"
+	"github.com/offrecord/offrecord/internal/record"
 )
 
 // Event is one line of the peer's output other than command replies.
@@ -80,11 +81,9 @@ type Peer struct {
 	cmdMu   sync.Mutex // serialises commands and their replies
 	replies chan string
 
-	mu     sync.Mutex
-	queue  []Event // guarded by mu
-	notify chan struct{}
-	done   chan struct{}
-	events chan Event
+	out    *record.Log[Event] // the output lines, closed at EOF
+	done   chan struct{}      // closed when stdout has been read to the end
+	events <-chan Event       // out.Follow: reading stdout never waits for the consumer
 }
 
 // Start builds (if needed) and starts a peer for account. Cancelling ctx
@@ -124,7 +123,8 @@ func Start(ctx context.Context, account string) (*Peer, error) {
 		}
 	}()
 	p := &Peer{Account: account, proc: pr, stdin: inW, replies: make(chan string, 1),
-		notify: make(chan struct{}, 1), done: make(chan struct{}), events: make(chan Event)}
+		out: record.New[Event](), done: make(chan struct{})}
+	p.events = p.out.Follow(nil)
 	r := bufio.NewReaderSize(outR, 1<<20)
 	fail := func(err error) (*Peer, error) {
 		_ = pr.Kill()
@@ -144,12 +144,12 @@ func Start(ctx context.Context, account string) (*Peer, error) {
 	us, _ := strconv.Atoi(f[3])
 	p.InstanceTag, p.Fingerprint, p.KeyGen = uint32(tag), f[2], time.Duration(us)*time.Microsecond
 	go p.read(r, outR)
-	go p.deliver()
 	return p, nil
 }
 
 func (p *Peer) read(r *bufio.Reader, out io.Closer) {
 	defer close(p.done)
+	defer p.out.Close(io.EOF)
 	defer out.Close()
 	for {
 		line, err := r.ReadString('\n')
@@ -161,43 +161,7 @@ func (p *Peer) read(r *bufio.Reader, out io.Closer) {
 			p.replies <- line
 			continue
 		}
-		ev := parseEvent(line)
-		p.mu.Lock()
-		p.queue = append(p.queue, ev)
-		p.mu.Unlock()
-		select {
-		case p.notify <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// deliver moves queued events to the channel, so that reading stdout never
-// blocks on a slow consumer (no deadlock through the pipes).
-func (p *Peer) deliver() {
-	defer close(p.events)
-	for {
-		p.mu.Lock()
-		if len(p.queue) == 0 {
-			p.mu.Unlock()
-			select {
-			case <-p.notify:
-				continue
-			case <-p.done:
-				p.mu.Lock()
-				rest := p.queue
-				p.queue = nil
-				p.mu.Unlock()
-				for _, ev := range rest {
-					p.events <- ev
-				}
-				return
-			}
-		}
-		ev := p.queue[0]
-		p.queue = p.queue[1:]
-		p.mu.Unlock()
-		p.events <- ev
+		p.out.Add(parseEvent(line))
 	}
 }
 

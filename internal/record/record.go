@@ -102,3 +102,37 @@ func (l *Log[T]) Wait(ctx context.Context, i int, pred func(T) bool) (T, int, er
 		}
 	}
 }
+
+// Follow delivers every item, from the first on and in order, on the
+// returned channel, however slowly it is read (adding never waits for the
+// reader). The channel is closed after the last item once the Log is
+// closed, or as soon as stop is closed (undelivered items are then dropped).
+func (l *Log[T]) Follow(stop <-chan struct{}) <-chan T {
+	out := make(chan T)
+	go func() {
+		defer close(out)
+		for i := 0; ; {
+			l.mu.Lock()
+			items, changed, closed := l.items, l.changed, l.closed
+			l.mu.Unlock()
+			if i < len(items) {
+				select {
+				case out <- items[i]:
+					i++
+				case <-stop:
+					return
+				}
+				continue
+			}
+			if closed != nil {
+				return
+			}
+			select {
+			case <-changed:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return out
+}

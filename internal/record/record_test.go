@@ -53,3 +53,29 @@ func TestWait(t *testing.T) {
 		t.Errorf("nil Log: wait %v, len %d, since %v", err, off.Len(), off.Since(0))
 	}
 }
+
+// TestFollow: Follow hands out every item in order, also those added before
+// it started, and closes after the last one once the Log is closed, or at
+// once on stop.
+func TestFollow(t *testing.T) {
+	l := New[int]()
+	l.Add(1)
+	ch := l.Follow(nil)
+	l.Add(2)
+	l.Add(3)
+	l.Close(errors.New("done"))
+	var got []int
+	for v := range ch {
+		got = append(got, v)
+	}
+	if len(got) != 3 || got[0] != 1 || got[2] != 3 {
+		t.Errorf("Follow gave %v, want [1 2 3]", got)
+	}
+	stop := make(chan struct{})
+	open := New[int]()
+	open.Add(1)
+	ch = open.Follow(stop)
+	close(stop)
+	for range ch { // closed at once; the item may or may not have gone out
+	}
+}
