@@ -25,6 +25,8 @@ import (
 const InstallHint = "prosody is not installed; run scripts/install-deps.sh (apt-get install prosody lua-unbound openssl)"
 
 // Options configure the server. The zero value gives STARTTLS-required c2s on random loopback ports.
+// Ports left 0 are picked free, and picked again when another program takes one first; a fixed
+// port that another program holds fails the start with a *proc.PortBusyError naming it and its holder.
 type Options struct {
 	Domain        string // virtual host; default "localhost"
 	Plaintext     bool   // c2s_require_encryption=false and allow_unencrypted_plain_auth=true
