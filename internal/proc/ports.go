@@ -1,24 +1,78 @@
 package proc
 
 import (
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that is free right now. Another
-// process can take it before the caller binds it; WaitReady then reports a
-// *PortBusyError and callers that picked the port this way pick another.
+// FreePort returns a TCP port on 127.0.0.1 that is free right now, never
+// the same twice in one process. It picks below the kernel's ephemeral
+// range (ip_local_port_range), when there is room, so that no outgoing
+// connection on the machine (whose local port comes from that range, and
+// which also keeps a server from binding it) nor any bind to port 0 can
+// take it before the server binds it. Another program can still take it;
+// WaitReady then reports a *PortBusyError and callers that picked the port
+// this way pick another.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	if lo, hi := pickRange(); hi > lo {
+		for range 200 {
+			port := lo + rand.IntN(hi-lo)
+			if portsGiven[port] {
+				continue
+			}
+			if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+				l.Close()
+				portsGiven[port] = true
+				return port, nil
+			}
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !portsGiven[port] {
+			portsGiven[port] = true
+			return port, nil
+		}
+	}
+	return 0, errors.New("proc: no free port found")
+}
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{} // ports FreePort returned; guarded by portsMu
+)
+
+// pickRange is where FreePort picks: from 20000 (above the demo's fixed
+// ports) up to the start of the ephemeral range, if that leaves room.
+func pickRange() (lo, hi int) {
+	const floor = 20000
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) != 2 {
+		return 0, 0
+	}
+	ephemeral, err := strconv.Atoi(f[0])
+	if err != nil || ephemeral-floor < 1000 {
+		return 0, 0
+	}
+	return floor, ephemeral
 }
 
 // Holder is the process holding a listening socket.
@@ -74,6 +128,29 @@ func listeners() map[string]int {
 	return out
 }
 
+// connectionInode returns the inode of a TCP socket that is not listening
+// but bound to port on 127.0.0.1 (e.g. the local end of a connection), "" if none.
+func connectionInode(port int) string {
+	hexPort := fmt.Sprintf("%04X", port)
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			// 06: TIME_WAIT, which has no owner and does not block a server.
+			if len(f) < 10 || f[3] == "0A" || f[3] == "06" || f[9] == "0" {
+				continue
+			}
+			if addr, p, ok := strings.Cut(f[1], ":"); ok && p == hexPort && listenAddrs[addr] {
+				return f[9]
+			}
+		}
+	}
+	return ""
+}
+
 // socketInodes returns the inodes of the sockets among pid's descriptors.
 func socketInodes(pid int) map[string]bool {
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
@@ -104,8 +181,9 @@ func ListeningPorts(pid int) map[int]bool {
 	return out
 }
 
-// PortHolder returns the process listening on port (127.0.0.1 or all
-// addresses), and whether anyone listens there at all.
+// PortHolder returns the process that keeps a server from listening on
+// 127.0.0.1:port, and whether there is one: a process listening there (or
+// on all addresses), else one with a connection whose local end is that port.
 func PortHolder(port int) (Holder, bool) {
 	var inode string
 	for ino, p := range listeners() {
@@ -113,6 +191,9 @@ func PortHolder(port int) (Holder, bool) {
 			inode = ino
 			break
 		}
+	}
+	if inode == "" {
+		inode = connectionInode(port)
 	}
 	if inode == "" {
 		return Holder{}, false

@@ -115,3 +115,42 @@ func TestModuleRoot(t *testing.T) {
 		t.Errorf("module root %s: %v", root, err)
 	}
 }
+
+// TestFreePort: ports are distinct, free, and below the ephemeral range
+// (where outgoing connections take their local ports) when it leaves room.
+func TestFreePort(t *testing.T) {
+	lo, hi := pickRange()
+	seen := map[int]bool{}
+	for range 50 {
+		port, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[port] {
+			t.Fatalf("FreePort returned %d twice", port)
+		}
+		seen[port] = true
+		if hi > lo && (port < lo || port >= hi) {
+			t.Errorf("FreePort returned %d, want one in [%d, %d)", port, lo, hi)
+		}
+	}
+}
+
+// TestPortHolderConnection: the local end of a connection keeps a server
+// from binding its port, so PortHolder names its owner too.
+func TestPortHolderConnection(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	port := c.LocalAddr().(*net.TCPAddr).Port
+	if h, held := PortHolder(port); !held || h.PID != os.Getpid() {
+		t.Errorf("PortHolder(%d) = %v, %v; want this process (pid %d)", port, h, held, os.Getpid())
+	}
+}

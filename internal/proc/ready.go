@@ -55,6 +55,12 @@ func (p *Proc) waitReady(ctx context.Context, r Ready) error {
 	portsOurs := len(r.Ports) == 0
 	for {
 		if p.Exited() {
+			// A server that cannot bind its port often exits: say who holds it.
+			for _, port := range r.Ports {
+				if h, held := PortHolder(port); held {
+					return fmt.Errorf("%w (%s exited: %v)", &PortBusyError{Server: p.name, Port: port, Holder: h}, p.name, p.ExitErr())
+				}
+			}
 			return fmt.Errorf("%s exited during start-up (%v)", p.name, p.ExitErr())
 		}
 		if line := p.logLine(r.FailOn); line != "" {
