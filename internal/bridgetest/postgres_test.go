@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,11 +36,13 @@ func TestPostgresDatabase(t *testing.T) {
 	}
 	t.Cleanup(s.Close)
 	br := s.Bridge("bridge")
-	alice, alicePass, err := s.XMPPAccount("pgalice")
+	// Names of this run only: the counts below hold on a reused database too.
+	run := strconv.FormatInt(time.Now().UnixNano()%1e12, 36)
+	alice, alicePass, err := s.XMPPAccount("pgalice" + run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobJID, bobPass, err := s.XMPPAccount("pgbob")
+	bobJID, bobPass, err := s.XMPPAccount("pgbob" + run)
 	if err != nil {
 		t.Fatal(err)
 	}
