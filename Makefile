@@ -17,8 +17,9 @@ BIN          := .cache/bin
 TEST_TIMEOUT ?= 30m
 FUZZTIME     ?= 2000x
 BENCH_OUT    ?= .cache/bench.txt
+STATICCHECK  := $(BIN)/staticcheck
 
-.PHONY: help deps build vet test unit fuzz-short bench demo demo-stop clean distclean
+.PHONY: help deps build vet lint test unit fuzz-short bench demo demo-stop clean distclean
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -39,7 +40,16 @@ vet: ## go vet and a gofmt check (lists unformatted files).
 	if [[ -n "$$bad" ]]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi; \
 	echo "gofmt: ok"
 
-test: deps vet ## deps, vet, all tests with -race, then fuzz-short.
+lint: ## staticcheck (v0.8.2, pinned in tools/staticcheck) on every package; fails on any finding.
+	@mkdir -p $(BIN)
+	@if [[ ! -x $(STATICCHECK) || tools/staticcheck/go.mod -nt $(STATICCHECK) || tools/staticcheck/go.sum -nt $(STATICCHECK) ]]; then \
+		echo "building staticcheck from tools/staticcheck into $(STATICCHECK)"; \
+		(cd tools/staticcheck && $(GO) build -o ../../$(STATICCHECK) honnef.co/go/tools/cmd/staticcheck); \
+	fi
+	$(STATICCHECK) -tags $(TAGS) ./...
+	@echo "staticcheck: ok"
+
+test: deps vet lint ## deps, vet, staticcheck, all tests with -race, then fuzz-short.
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-short
 

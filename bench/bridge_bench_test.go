@@ -12,6 +12,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/offrecord/offrecord/internal/dendritetest"
+	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
 // matrixSenders is how many Matrix messages are in flight at once in a burst:
@@ -66,12 +67,12 @@ func setupChat(f *fixture) (*chat, error) {
 	}
 	c.aliceJID = account
 	bot := f.bridge.BotMXID(dendritetest.ServerName)
-	mgmt, cursor, err := login(ctx, c.alice, bot, account, pass)
+	mgmt, cursor, err := stacktest.Login(ctx, c.alice, bot, account, pass)
 	if err != nil {
 		return nil, err
 	}
 	c.mgmt = mgmt
-	if err := waitConnected(ctx, c.alice, bot, mgmt, cursor); err != nil {
+	if err := stacktest.WaitBridgeState(ctx, c.alice, bot, mgmt, cursor, "CONNECTED"); err != nil {
 		return nil, err
 	}
 	if c.bob, err = f.newBuddy(ctx, "bob"); err != nil {
@@ -80,7 +81,7 @@ func setupChat(f *fixture) (*chat, error) {
 	if c.dave, err = f.newBuddy(ctx, "dave"); err != nil {
 		return nil, err
 	}
-	c.bobGhost = ghost(msgGhostPrefix, c.bob.jid)
+	c.bobGhost = stacktest.Ghost(msgGhostPrefix, c.bob.jid)
 
 	// The first message creates the portal; one each way warms both paths.
 	if _, err := c.bob.send(ctx, account, "warm-up"); err != nil {
@@ -485,11 +486,11 @@ func measureAccounts(f *fixture, n int) (accountFigures, error) {
 			return err
 		}
 		defer u.Close() // the login lives on in the bridge
-		mgmt, cursor, err := login(ctx, u, bot, creds[i].jid, creds[i].pass)
+		mgmt, cursor, err := stacktest.Login(ctx, u, bot, creds[i].jid, creds[i].pass)
 		if err != nil {
 			return err
 		}
-		if err := waitConnected(ctx, u, bot, mgmt, cursor); err != nil {
+		if err := stacktest.WaitBridgeState(ctx, u, bot, mgmt, cursor, "CONNECTED"); err != nil {
 			return fmt.Errorf("%s never CONNECTED: %w", creds[i].jid, err)
 		}
 		return nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,8 @@ import (
 	"github.com/offrecord/offrecord/internal/bridgetest"
 	"github.com/offrecord/offrecord/internal/dendritetest"
 	"github.com/offrecord/offrecord/internal/prosodytest"
+	"github.com/offrecord/offrecord/internal/stacktest"
+	"github.com/offrecord/offrecord/internal/xmppbuddy"
 )
 
 // stepTimeout bounds one wait (a message, a login) so a broken stack fails
@@ -38,6 +39,7 @@ const (
 // (no -bench) starts nothing.
 type fixture struct {
 	dir     string
+	st      *stacktest.Stack
 	prosody *prosodytest.Server
 	hs      *dendritetest.Server
 	// bridge carries the message benchmarks; rss is a second bridge process
@@ -78,73 +80,41 @@ func stackFor(b *testing.B) *fixture {
 	return fx
 }
 
-// startFixture brings the stack up: prosody, then both bridges' configs
-// (Dendrite needs their registrations at start), Dendrite, the message bridge.
+// startFixture brings the stack up (internal/stacktest): prosody, Dendrite
+// with both bridges registered, the message bridge started.
 func startFixture() (f *fixture, err error) {
 	dir, err := os.MkdirTemp("", "offrecord-bench-")
 	if err != nil {
 		return nil, err
 	}
 	f = &fixture{dir: dir}
-	defer func() {
-		if err != nil {
-			f.close()
-			f = nil
-		}
-	}()
-	if f.prosody, err = prosodytest.StartDir(filepath.Join(dir, "prosody"), prosodytest.Options{}); err != nil {
-		return nil, err
-	}
-	f.onClose(func() { _ = f.prosody.Close() })
-	bin, err := bridgetest.Build()
+	s, err := stacktest.Start(dir, stacktest.Options{Bridges: []stacktest.BridgeSpec{
+		{Name: "bridge", Options: bridgetest.Options{
+			LogLevel: "debug",
+			// Logins are waited for by their CONNECTED state notice.
+			Extra: map[string]any{"bridge.bridge_status_notices": "all"},
+			// OTR is allowed (policy manual: only where a Matrix user starts
+			// it), for the OTR on/off benchmark; plain portals stay plain.
+			Network: map[string]any{"otr.enabled": true},
+		}},
+		// The memory bridge keeps the default (OTR off); only its benchmark
+		// starts it, so its idle figure is clean.
+		{Name: "bridge-rss", Lazy: true, Options: bridgetest.Options{
+			LogLevel: "debug",
+			Extra: map[string]any{
+				"appservice.id":                "offrecord-rss",
+				"appservice.bot.username":      "xmpprssbot",
+				"appservice.username_template": rssGhostPrefix + "{{.}}",
+				"bridge.bridge_status_notices": "all",
+			},
+		}},
+	}})
 	if err != nil {
+		f.close()
 		return nil, err
 	}
-	hsPort, err := bridgetest.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	opts := bridgetest.Options{
-		HomeserverURL: fmt.Sprintf("http://127.0.0.1:%d", hsPort),
-		Domain:        dendritetest.ServerName,
-		LogLevel:      "debug",
-		// Logins are waited for by their CONNECTED state notice.
-		Extra: map[string]any{"bridge.bridge_status_notices": "all"},
-		XMPP: map[string]any{
-			"tls":     "required",
-			"ca_file": f.prosody.CAFile(),
-			"server":  f.prosody.Addr(),
-		},
-		// OTR is allowed (policy manual: only where a Matrix user starts it),
-		// for the OTR on/off benchmark; plain portals stay plain.
-		Network: map[string]any{"otr.enabled": true},
-	}
-	if f.bridge, err = bridgetest.Prepare(bin, filepath.Join(dir, "bridge"), opts); err != nil {
-		return nil, err
-	}
-	opts.Network = nil // the memory bridge keeps the default (OTR off)
-	opts.Extra = map[string]any{
-		"appservice.id":                "offrecord-rss",
-		"appservice.bot.username":      "xmpprssbot",
-		"appservice.username_template": rssGhostPrefix + "{{.}}",
-		"bridge.bridge_status_notices": "all",
-	}
-	if f.rss, err = bridgetest.Prepare(bin, filepath.Join(dir, "bridge-rss"), opts); err != nil {
-		return nil, err
-	}
-	f.hs, err = dendritetest.StartDir(filepath.Join(dir, "dendrite"), dendritetest.Options{
-		Port:                    hsPort,
-		AppserviceRegistrations: []string{f.bridge.RegistrationPath(), f.rss.RegistrationPath()},
-	})
-	if err != nil {
-		return nil, err
-	}
-	f.onClose(func() { _ = f.hs.Close() })
-	if err := f.bridge.Start(); err != nil {
-		return nil, err
-	}
-	f.onClose(func() { _ = f.bridge.Stop() })
-	f.onClose(func() { _ = f.rss.Stop() })
+	f.onClose(s.Close)
+	f.st, f.prosody, f.hs, f.bridge, f.rss = s, s.Prosody, s.HS, s.Bridge("bridge"), s.Bridge("bridge-rss")
 	return f, nil
 }
 
@@ -181,12 +151,7 @@ func (f *fixture) name(prefix string) string {
 
 // xmppAccount registers a fresh XMPP account.
 func (f *fixture) xmppAccount(prefix string) (jid.JID, string, error) {
-	name := f.name(prefix)
-	pass := "pw-" + name
-	if err := f.prosody.Register(name, pass); err != nil {
-		return jid.JID{}, "", err
-	}
-	return jid.MustParse(name + "@" + f.prosody.Domain()), pass, nil
+	return f.st.XMPPAccount(f.name(prefix))
 }
 
 // matrixUser starts a syncing Matrix user (closed with the stack).
@@ -199,48 +164,6 @@ func (f *fixture) matrixUser(ctx context.Context, prefix string) (*dendritetest.
 	return u, nil
 }
 
-// login makes u log the bridge whose bot is bot in as account, in a fresh
-// management room, and returns that room and the event cursor from before
-// the command (bridge state notices after it follow that cursor).
-func login(ctx context.Context, u *dendritetest.User, bot id.UserID, account jid.JID, pass string) (id.RoomID, int, error) {
-	mgmt, err := u.CreateDM(ctx, bot, false)
-	if err != nil {
-		return "", 0, fmt.Errorf("management room: %w", err)
-	}
-	if err := u.WaitJoined(ctx, mgmt, bot); err != nil {
-		return "", 0, fmt.Errorf("bot join: %w", err)
-	}
-	cursor := u.Cursor()
-	if _, err := u.SendText(ctx, mgmt, "login password "+account.String()+" "+pass); err != nil {
-		return "", 0, err
-	}
-	reply, err := u.WaitEventFrom(ctx, cursor, mgmt, func(e *event.Event) bool {
-		return e.Sender == bot && e.Type == event.EventMessage && e.Content.AsMessage().MsgType == event.MsgNotice &&
-			e.Content.Raw["fi.mau.bridge_state"] == nil
-	})
-	if err != nil {
-		return "", 0, fmt.Errorf("login reply: %w", err)
-	}
-	if body := reply.Content.AsMessage().Body; !strings.Contains(body, "Logged in as "+account.String()) {
-		return "", 0, fmt.Errorf("login of %s refused: %q", account, body)
-	}
-	return mgmt, cursor, nil
-}
-
-// waitConnected waits for the CONNECTED bridge state notice in mgmt after cursor.
-func waitConnected(ctx context.Context, u *dendritetest.User, bot id.UserID, mgmt id.RoomID, cursor int) error {
-	_, err := u.WaitEventFrom(ctx, cursor, mgmt, func(e *event.Event) bool {
-		bs, _ := e.Content.Raw["fi.mau.bridge_state"].(map[string]any)
-		return e.Sender == bot && bs != nil && bs["state_event"] == "CONNECTED"
-	})
-	return err
-}
-
-// ghost is the Matrix ID of contact's ghost for a bridge's ghost prefix.
-func ghost(prefix string, contact jid.JID) id.UserID {
-	return id.NewUserID(prefix+id.EncodeUserLocalpart(contact.Bare().String()), dendritetest.ServerName)
-}
-
 // arrival is a message a buddy received and when its handler saw it.
 type arrival struct {
 	from jid.JID
@@ -249,12 +172,15 @@ type arrival struct {
 	at   time.Time
 }
 
-// buddy is an XMPP client outside the bridge. Its handler timestamps every
-// chat message on arrival and queues it.
+// buddy is an XMPP client outside the bridge (internal/xmppbuddy, whose
+// record stamps every stanza on arrival). Its waits read the record in
+// order from where the previous wait stopped.
 type buddy struct {
-	jid    jid.JID
-	client *xmppad.Client
-	in     chan arrival
+	*xmppbuddy.Buddy
+	jid jid.JID
+
+	mu   sync.Mutex // guards next
+	next int        // record position after the last wait's match
 }
 
 // newBuddy registers and connects an XMPP account (closed with the stack).
@@ -263,89 +189,64 @@ func (f *fixture) newBuddy(ctx context.Context, prefix string) (*buddy, error) {
 	if err != nil {
 		return nil, err
 	}
-	bd := &buddy{jid: account, in: make(chan arrival, 1<<16)}
-	c, err := xmppad.New(xmppad.Config{
-		JID:      account.String(),
-		Password: pass,
-		Resource: "bench",
-		Server:   f.prosody.Addr(),
-		TLS:      xmppad.TLSRequired,
-		CAFile:   f.prosody.CAFile(),
-	}, bd)
+	bd, err := xmppbuddy.Start(ctx, f.st.BuddyConfig(account, pass, "bench"))
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Connect(ctx); err != nil {
-		return nil, fmt.Errorf("buddy %s connect: %w", account, err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	go c.Run(runCtx)
-	f.onClose(func() { _ = c.Close(); cancel() })
-	bd.client = c
-	return bd, nil
+	f.onClose(func() { _ = bd.Close() })
+	return &buddy{Buddy: bd, jid: account}, nil
 }
 
-// HandleMessage timestamps and queues a received message.
-func (bd *buddy) HandleMessage(m *xmppad.Message) {
-	a := arrival{from: m.From, id: m.ID, body: m.Body, at: time.Now()}
-	select {
-	case bd.in <- a:
-	default: // a full queue means the benchmark is broken; the wait times out
+// waitNext returns the first message after the previous wait's match for
+// which pred is true, and moves past it.
+func (bd *buddy) waitNext(ctx context.Context, pred func(*xmppad.Message) bool) (arrival, error) {
+	bd.mu.Lock()
+	from := bd.next
+	bd.mu.Unlock()
+	ev, at, err := bd.Wait(ctx, from, func(ev xmppbuddy.Event) bool { return ev.Kind == xmppbuddy.Message && pred(ev.Message) })
+	if err != nil {
+		return arrival{}, err
 	}
+	bd.mu.Lock()
+	bd.next = max(bd.next, at+1)
+	bd.mu.Unlock()
+	return arrival{from: ev.From, id: ev.Message.ID, body: ev.Message.Body, at: ev.At}, nil
 }
 
-// The rest of xmppad.Handler is not needed here.
-func (*buddy) HandleChatState(jid.JID, xmppad.ChatState, xmppad.Carbon) {}
-func (*buddy) HandleReceipt(jid.JID, string)                            {}
-func (*buddy) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
-func (*buddy) HandlePresence(*xmppad.Presence)                          {}
-func (*buddy) HandleRoster([]xmppad.RosterItem, bool)                   {}
-func (*buddy) HandleConnState(xmppad.ConnState, error)                  {}
-func (*buddy) HandleError(error)                                        {}
-
-// wait returns the next received message whose body is body, dropping others.
+// wait returns the next received message whose body is body, skipping others.
 func (bd *buddy) wait(ctx context.Context, body string) (arrival, error) {
-	for {
-		select {
-		case a := <-bd.in:
-			if a.body == body {
-				return a, nil
-			}
-		case <-ctx.Done():
-			return arrival{}, fmt.Errorf("buddy %s: waiting for %q: %w", bd.jid, body, ctx.Err())
-		}
+	a, err := bd.waitNext(ctx, func(m *xmppad.Message) bool { return m.Body == body })
+	if err != nil {
+		return a, fmt.Errorf("waiting for %q: %w", body, err)
 	}
+	return a, nil
 }
 
 // waitCount waits until n messages whose body starts with prefix arrived
 // and returns when the last one did.
 func (bd *buddy) waitCount(ctx context.Context, prefix string, n int) (time.Time, error) {
-	for got := 0; ; {
-		select {
-		case a := <-bd.in:
-			if strings.HasPrefix(a.body, prefix) {
-				if got++; got == n {
-					return a.at, nil
-				}
-			}
-		case <-ctx.Done():
-			return time.Time{}, fmt.Errorf("buddy %s: %d of %d %q messages: %w", bd.jid, got, n, prefix, ctx.Err())
+	got := 0
+	a, err := bd.waitNext(ctx, func(m *xmppad.Message) bool {
+		if strings.HasPrefix(m.Body, prefix) {
+			got++
 		}
+		return got == n
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%d of %d %q messages: %w", got, n, prefix, err)
 	}
+	return a.at, nil
 }
 
 // send sends a plain chat message.
 func (bd *buddy) send(ctx context.Context, to jid.JID, body string) (string, error) {
-	return bd.client.Send(ctx, xmppad.Outgoing{To: to, Body: body})
+	return bd.Send(ctx, xmppad.Outgoing{To: to, Body: body})
 }
 
 // waitMatrix waits in room for an m.room.message from sender with body,
 // looking only at events after cursor.
 func waitMatrix(ctx context.Context, u *dendritetest.User, cursor int, room id.RoomID, sender id.UserID, body string) (*event.Event, error) {
-	return u.WaitEventFrom(ctx, cursor, room, func(e *event.Event) bool {
-		return e.Sender == sender && e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 &&
-			e.Content.AsMessage().Body == body
-	})
+	return stacktest.WaitText(ctx, u, cursor, room, sender, body)
 }
 
 // waitMatrixCount waits until n messages from sender whose body starts with

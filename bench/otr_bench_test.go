@@ -20,6 +20,7 @@ import (
 
 	"github.com/offrecord/offrecord/internal/dendritetest"
 	"github.com/offrecord/offrecord/internal/otrbuddy"
+	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
 // otrField is the raw content field of the bridge's OTR notices.
@@ -69,15 +70,14 @@ func setupOTR(f *fixture, c *chat) (*otrPeer, error) {
 	if err != nil {
 		return nil, err
 	}
-	bd, err := otrbuddy.Start(ctx, otrbuddy.Config{
-		JID: account.String(), Password: pass, Resource: "bench-otr",
-		Server: f.prosody.Addr(), CAFile: f.prosody.CAFile(), ApproveSubscriptions: true,
-	})
+	cfg := f.st.OTRBuddyConfig(account, pass, "bench-otr")
+	cfg.ApproveSubscriptions = true
+	bd, err := otrbuddy.Start(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	f.onClose(func() { _ = bd.Close() })
-	o := &otrPeer{buddy: bd, jid: account, ghost: ghost(msgGhostPrefix, account),
+	o := &otrPeer{buddy: bd, jid: account, ghost: stacktest.Ghost(msgGhostPrefix, account),
 		events: make(chan otrbuddy.Event, 1<<16), wire: make(chan arrival, 1<<16)}
 	go func() {
 		for ev := range bd.Events() {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +13,8 @@ import (
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/dendritetest"
+	"github.com/offrecord/offrecord/internal/stacktest"
+	"github.com/offrecord/offrecord/internal/xmppbuddy"
 )
 
 // act is one step of the scripted conversation. Acts run in order on one
@@ -40,16 +41,15 @@ type scene struct {
 	mgmt id.RoomID          // the DM with the bridge bot
 	bot  id.UserID
 
-	buddy    *buddy
-	buddyJID jid.JID // buddy@localhost, the scripted XMPP contact
-	userJID  jid.JID // demo@localhost, the Matrix user's bridged account
+	buddy    *xmppbuddy.Buddy // the scripted XMPP contact's client
+	buddyJID jid.JID          // buddy@localhost
+	userJID  jid.JID          // demo@localhost, the Matrix user's bridged account
 	ghost    id.UserID
 	portal   id.RoomID
 
-	hello    sent    // buddy's first message
-	reply    sent    // the Matrix user's reply
-	replyTo  jid.JID // the full JID the bridge sends the Matrix user's messages from
-	stopXMPP context.CancelFunc
+	hello   sent    // buddy's first message
+	reply   sent    // the Matrix user's reply
+	replyTo jid.JID // the full JID the bridge sends the Matrix user's messages from
 
 	otr *otrScene // the OTR acts' libotr buddy and its portal (otr.go)
 }
@@ -69,8 +69,7 @@ func (sc *scene) close() {
 		_ = sc.otr.buddy.Close()
 	}
 	if sc.buddy != nil {
-		_ = sc.buddy.client.Close()
-		sc.stopXMPP()
+		_ = sc.buddy.Close()
 	}
 	if sc.mx != nil {
 		sc.mx.Close()
@@ -100,7 +99,7 @@ func actLogin(ctx context.Context, sc *scene) error {
 		StoreCredentials:         true,
 		InitialDeviceDisplayName: "offrecord demo script",
 	}); err != nil {
-		return fmt.Errorf("Matrix login: %w", err)
+		return fmt.Errorf("logging in to Matrix: %w", err)
 	}
 	if sc.mx, err = dendritetest.NewUserFromClient(ctx, cli, dendritetest.UserOptions{AutoJoin: true, Password: matrixPass}); err != nil {
 		return err
@@ -132,34 +131,21 @@ func actLogin(ctx context.Context, sc *scene) error {
 		return fmt.Errorf("the bridge did not log in: %q", answer)
 	}
 
-	b := &buddy{events: make(chan any, 256)}
-	b.client, err = xmppad.New(xmppad.Config{
-		JID:      sc.buddyJID.String(),
-		Password: xmppBudPass,
-		Resource: "demo-script",
-		Server:   st.XMPPServer,
-		TLS:      xmppad.TLSRequired,
-		CAFile:   st.CAFile,
-	}, b)
-	if err != nil {
-		return err
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	sc.buddy, sc.stopXMPP = b, cancel
-	if err := sc.buddy.client.Connect(ctx); err != nil {
+	if sc.buddy, err = xmppbuddy.Start(ctx, xmppbuddy.Config{
+		JID: sc.buddyJID.String(), Password: xmppBudPass, Resource: "demo-script", Server: st.XMPPServer, CAFile: st.CAFile,
+	}); err != nil {
 		return fmt.Errorf("buddy's XMPP login: %w", err)
 	}
-	go sc.buddy.client.Run(runCtx)
-	sc.tr.say(sc.xmppSide(), "online as %s (STARTTLS to %s)", sc.buddy.client.LocalJID(), st.XMPPServer)
+	sc.tr.say(sc.xmppSide(), "online as %s (STARTTLS to %s)", sc.buddy.JID(), st.XMPPServer)
 	return nil
 }
 
 // actHello: the buddy's first message creates the portal.
 func actHello(ctx context.Context, sc *scene) error {
 	const body = "Hello from XMPP! It's buddy."
-	cursor := sc.mx.Cursor()
+	cursor, mark := sc.mx.Cursor(), sc.buddy.Mark()
 	t := time.Now()
-	msgID, err := sc.buddy.client.Send(ctx, xmppad.Outgoing{To: sc.userJID, Body: body, RequestReceipt: true, Markable: true})
+	msgID, err := sc.buddy.Send(ctx, xmppad.Outgoing{To: sc.userJID, Body: body, RequestReceipt: true, Markable: true})
 	if err != nil {
 		return err
 	}
@@ -173,13 +159,13 @@ func actHello(ctx context.Context, sc *scene) error {
 	}
 	sc.portal = invite.RoomID
 	sc.tr.say(sc.matrixSide(), "invited by %s to a new portal %s, joins it", invite.Sender, sc.portal)
-	evt, err := waitText(ctx, sc.mx, cursor, sc.portal, sc.ghost, body)
+	evt, err := stacktest.WaitText(ctx, sc.mx, cursor, sc.portal, sc.ghost, body)
 	if err != nil {
 		return err
 	}
 	sc.hello = sent{xmppID: msgID, eventID: evt.ID}
 	sc.tr.say(sc.matrixSide(), "saw in the portal: <%s> %q (%s)", sc.ghost, body, since(t))
-	if _, err := waitBuddy(ctx, sc.buddy, func(r receiptEvt) bool { return r.id == msgID }); err != nil {
+	if _, _, err := sc.buddy.Wait(ctx, mark, func(ev xmppbuddy.Event) bool { return ev.Kind == xmppbuddy.Receipt && ev.ID == msgID }); err != nil {
 		return fmt.Errorf("no delivery receipt: %w", err)
 	}
 	sc.tr.say(sc.xmppSide(), "got a delivery receipt (XEP-0184) from %s: the bridge put it into Matrix", sc.userJID)
@@ -189,23 +175,24 @@ func actHello(ctx context.Context, sc *scene) error {
 // actReply: the Matrix user answers in the portal; buddy marks it read.
 func actReply(ctx context.Context, sc *scene) error {
 	const body = "Hi buddy! Matrix here, reading you through offrecord."
-	t := time.Now()
+	t, mark := time.Now(), sc.buddy.Mark()
 	evID, err := sc.mx.SendText(ctx, sc.portal, body)
 	if err != nil {
 		return err
 	}
 	sc.tr.say(sc.matrixSide(), "sent in the portal: %q", body)
-	m, err := waitBuddy(ctx, sc.buddy, func(m *xmppad.Message) bool { return m.Body == body })
+	got, err := sc.buddy.WaitBody(ctx, mark, body)
 	if err != nil {
 		return fmt.Errorf("buddy did not get the reply: %w", err)
 	}
+	m := got.Message
 	sc.reply, sc.replyTo = sent{xmppID: m.ID, eventID: evID}, m.From
 	sc.tr.say(sc.xmppSide(), "received from %s: %q (%s)", m.From, m.Body, since(t))
-	if err := sc.buddy.client.SendReceipt(ctx, m.From, m.ID); err != nil {
+	if err := sc.buddy.Client().SendReceipt(ctx, m.From, m.ID); err != nil {
 		return err
 	}
 	t = time.Now()
-	if err := sc.buddy.client.SendDisplayed(ctx, m.From, m.ID); err != nil {
+	if err := sc.buddy.Client().SendDisplayed(ctx, m.From, m.ID); err != nil {
 		return err
 	}
 	sc.tr.say(sc.xmppSide(), "sent a delivery receipt and a displayed marker (XEP-0333)")
@@ -228,7 +215,7 @@ func actTyping(ctx context.Context, sc *scene) error {
 	} {
 		cursor := sc.mx.Cursor()
 		t := time.Now()
-		if err := sc.buddy.client.SendChatState(ctx, sc.userJID, step.state); err != nil {
+		if err := sc.buddy.Client().SendChatState(ctx, sc.userJID, step.state); err != nil {
 			return err
 		}
 		sc.tr.say(sc.xmppSide(), "chat state %q (XEP-0085)", step.state)
@@ -246,7 +233,7 @@ func actCorrections(ctx context.Context, sc *scene) error {
 	const fixed = "Hello from XMPP! It's buddy, your XMPP friend."
 	cursor := sc.mx.Cursor()
 	t := time.Now()
-	if _, err := sc.buddy.client.Send(ctx, xmppad.Outgoing{To: sc.userJID, Body: fixed, Replace: sc.hello.xmppID}); err != nil {
+	if _, err := sc.buddy.Send(ctx, xmppad.Outgoing{To: sc.userJID, Body: fixed, Replace: sc.hello.xmppID}); err != nil {
 		return err
 	}
 	sc.tr.say(sc.xmppSide(), "corrected its hello (XEP-0308): %q", fixed)
@@ -263,32 +250,21 @@ func actCorrections(ctx context.Context, sc *scene) error {
 	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* " + edited}
 	edit.SetEdit(sc.reply.eventID)
 	edit.NewContent.Body = edited
-	t = time.Now()
+	t, mark := time.Now(), sc.buddy.Mark()
 	if _, err := sc.mx.SendMessageEvent(ctx, sc.portal, event.EventMessage, edit); err != nil {
 		return err
 	}
 	sc.tr.say(sc.matrixSide(), "edited its reply: %q", edited)
-	m, err := waitBuddy(ctx, sc.buddy, func(m *xmppad.Message) bool { return m.Body == edited })
+	got, err := sc.buddy.WaitBody(ctx, mark, edited)
 	if err != nil {
 		return fmt.Errorf("buddy did not get the edit: %w", err)
 	}
+	m := got.Message
 	if m.Replace != sc.reply.xmppID {
 		return fmt.Errorf("the edit arrived as a new message, not a correction of %s", sc.reply.xmppID)
 	}
 	sc.tr.say(sc.xmppSide(), "received a correction of message %s: %q (%s)", m.Replace, m.Body, since(t))
 	return nil
-}
-
-// waitText waits for an m.room.message from sender with body in room.
-func waitText(ctx context.Context, u *dendritetest.User, cursor int, room id.RoomID, sender id.UserID, body string) (*event.Event, error) {
-	evt, err := u.WaitEventFrom(ctx, cursor, room, func(e *event.Event) bool {
-		return e.Sender == sender && e.Type == event.EventMessage &&
-			e.Mautrix.EventSource&event.SourceTimeline != 0 && e.Content.AsMessage().Body == body
-	})
-	if err != nil {
-		return nil, fmt.Errorf("no message %q from %s: %w", body, sender, err)
-	}
-	return evt, nil
 }
 
 // waitTyping waits, after cursor, for an m.typing in room that lists (or no
@@ -306,51 +282,4 @@ func waitTyping(ctx context.Context, u *dendritetest.User, cursor int, room id.R
 		return found == typing
 	})
 	return err
-}
-
-// buddy is the scripted XMPP contact: an adapter client whose events are
-// queued for waitBuddy.
-type buddy struct {
-	client *xmppad.Client
-	events chan any
-}
-
-// receiptEvt is a XEP-0184 receipt the buddy got.
-type receiptEvt struct {
-	from jid.JID
-	id   string
-}
-
-func (b *buddy) record(v any) {
-	select {
-	case b.events <- v:
-	default: // nobody waits for that many events; drop
-	}
-}
-
-func (b *buddy) HandleMessage(m *xmppad.Message) { b.record(m) }
-func (b *buddy) HandleReceipt(from jid.JID, id string) {
-	b.record(receiptEvt{from, id})
-}
-func (b *buddy) HandleChatState(jid.JID, xmppad.ChatState, xmppad.Carbon) {}
-func (b *buddy) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
-func (b *buddy) HandlePresence(*xmppad.Presence)                          {}
-func (b *buddy) HandleRoster([]xmppad.RosterItem, bool)                   {}
-func (b *buddy) HandleConnState(xmppad.ConnState, error)                  {}
-func (b *buddy) HandleError(error)                                        {}
-
-// waitBuddy returns the buddy's next event of type T matching pred, dropping
-// others.
-func waitBuddy[T any](ctx context.Context, b *buddy, pred func(T) bool) (T, error) {
-	for {
-		select {
-		case v := <-b.events:
-			if e, ok := v.(T); ok && pred(e) {
-				return e, nil
-			}
-		case <-ctx.Done():
-			var zero T
-			return zero, errors.New("buddy: " + ctx.Err().Error())
-		}
-	}
 }

@@ -14,14 +14,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
+
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 func main() {
@@ -68,26 +68,9 @@ func demoDir(flagDir string) (string, error) {
 	if flagDir != "" {
 		return filepath.Abs(flagDir)
 	}
-	root, err := moduleRoot()
+	root, err := proc.ModuleRoot()
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(root, ".cache", "demo"), nil
-}
-
-// moduleRoot is the folder of offrecord's go.mod, found from the working directory.
-func moduleRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil &&
-			strings.Contains(string(b), "module github.com/offrecord/offrecord\n") {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", errors.New("run the demo from inside the offrecord repository (make demo)")
-		}
-	}
 }

@@ -15,6 +15,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"github.com/offrecord/offrecord/internal/otrbuddy"
+	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
 // The OTR acts (issue #4) play with a second XMPP contact, otrbuddy@localhost,
@@ -105,7 +106,7 @@ func actOTRBuddy(ctx context.Context, sc *scene) error {
 		return err
 	}
 	sc.tr.say(o.side(), "sent %q (no OTR session: libotr sent it as is)", sent.Text)
-	if _, err := waitText(ctx, sc.mx, cursor, o.portal, o.ghost, hello); err != nil {
+	if _, err := stacktest.WaitText(ctx, sc.mx, cursor, o.portal, o.ghost, hello); err != nil {
 		return err
 	}
 	sc.tr.say(sc.matrixSide(), "saw in the portal: <%s> %q (%s)", o.ghost, hello, since(t))
@@ -345,7 +346,7 @@ func actOTREnd(ctx context.Context, sc *scene) error {
 	if err := o.buddy.Say(ctx, sc.userJID, after); err != nil {
 		return err
 	}
-	if _, err := waitText(ctx, sc.mx, cursor, o.portal, o.ghost, after); err != nil {
+	if _, err := stacktest.WaitText(ctx, sc.mx, cursor, o.portal, o.ghost, after); err != nil {
 		return err
 	}
 	sc.tr.say(o.side(), "ended OTR on its side too and said %q in plaintext; Matrix shows it without the key", after)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 // runDemo is the default command: start the stack, play the acts, print how
@@ -120,7 +122,7 @@ func checkPrerequisites() error {
 			missing = append(missing, prog)
 		}
 	}
-	root, err := moduleRoot()
+	root, err := proc.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -199,7 +201,7 @@ Where things are
 }
 
 // procList formats the servers' PIDs.
-func procList(ps []proc) string {
+func procList(ps []proc.Ident) string {
 	var b strings.Builder
 	for _, p := range ps {
 		fmt.Fprintf(&b, ", %s %d", p.Name, p.PID)

@@ -3,15 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,12 +16,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/offrecord/offrecord/internal/bridgetest"
-	"github.com/offrecord/offrecord/internal/dendritetest"
+	"github.com/offrecord/offrecord/internal/proc"
 	"github.com/offrecord/offrecord/internal/prosodytest"
+	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
-// The demo's fixed ports on 127.0.0.1; a busy one is replaced by a free one
-// (state.json and the printed instructions have the ports in use).
+// The demo's fixed ports on 127.0.0.1; a busy one is replaced by a free one,
+// also when another program takes it as the server starts (state.json and
+// the printed instructions have the ports in use).
 const (
 	portXMPP      = 15222 // prosody c2s (STARTTLS)
 	portXMPPTLS   = 15223 // prosody XEP-0368 direct TLS
@@ -60,32 +59,24 @@ func startServe(dir string) (*state, <-chan string, error) {
 		return nil, nil, err
 	}
 	logPath := filepath.Join(dir, "serve.log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer logf.Close()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
 	}
 	cmd := exec.Command(exe, "-serve", "-dir", dir)
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{pw} // fd 3
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
+	// Detached: the serve process outlives us, in its own session.
+	p, err := proc.Start("demo serve", cmd, proc.Options{Log: logPath, Detached: true})
 	pw.Close()
 	if err != nil {
 		pr.Close()
-		return nil, nil, fmt.Errorf("starting the serve process: %w", err)
-	}
-	st := &state{ServePID: cmd.Process.Pid, Started: time.Now(), Dir: dir, Logs: logs{Serve: logPath}}
-	if err := writeState(st); err != nil {
-		_ = cmd.Process.Kill()
 		return nil, nil, err
 	}
-	// The serve process must outlive us: never Wait for it, just release it.
-	_ = cmd.Process.Release()
+	st := &state{ServePID: p.PID(), Started: time.Now(), Dir: dir, Logs: logs{Serve: logPath}}
+	if err := writeState(st); err != nil {
+		_ = p.Kill()
+		return nil, nil, err
+	}
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -136,80 +127,41 @@ func serve(dir string) int {
 	return 0
 }
 
-// bringUp starts prosody, Dendrite and the bridge in dir, creates the demo
-// accounts and writes the full state.json. Each started part appends its stop
-// function to stops.
+// bringUp starts prosody, Dendrite and the bridge in dir (internal/stacktest,
+// moving a busy fixed port to a free one), creates the demo accounts and
+// writes the full state.json. The stack's stop function goes to stops.
 func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[]func()) (*state, error) {
 	st := &state{ServePID: os.Getpid(), Started: time.Now(), Dir: dir, Logs: logs{Serve: filepath.Join(dir, "serve.log")}}
-
-	say("building the bridge (go build -tags goolm ./cmd/offrecord)")
-	bin, err := bridgetest.Build()
+	s, err := stacktest.Start(dir, stacktest.Options{
+		Prosody:      prosodytest.Options{C2SPort: portXMPP, DirectTLSPort: portXMPPTLS, HTTPPort: portXMPPHTTP},
+		DendritePort: portMatrixAPI,
+		MovePorts:    true,
+		Bridges: []stacktest.BridgeSpec{{Name: "bridge", Options: bridgetest.Options{
+			LogLevel: "debug",
+			Network:  map[string]any{"otr.enabled": true}, // policy manual: OTR when the Matrix user starts it
+		}}},
+		Progress: say,
+	})
 	if err != nil {
 		return nil, err
 	}
+	*stops = append(*stops, s.Close)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-
-	xs, err := prosodytest.StartDir(filepath.Join(dir, "prosody"), prosodytest.Options{
-		C2SPort: portOrFree(portXMPP), DirectTLSPort: portOrFree(portXMPPTLS), HTTPPort: portOrFree(portXMPPHTTP),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("prosody: %w", err)
-	}
-	*stops = append(*stops, func() { _ = xs.Close() })
+	xs, hs, br := s.Prosody, s.HS, s.Bridge("bridge")
 	st.XMPPServer, st.XMPPDirectTLS, st.XMPPDomain, st.CAFile = xs.Addr(), xs.DirectTLSAddr(), xs.Domain(), xs.CAFile()
-	st.Logs.Prosody = xs.LogFile()
-	say("prosody is up: XMPP c2s %s (STARTTLS)%s, domain %s", xs.Addr(), busy(portXMPP, xs.Addr()), xs.Domain())
+	st.Homeserver, st.ServerName = hs.URL(), hs.ServerName()
+	st.Bot = br.BotMXID(st.ServerName).String()
+	st.Appservice = appserviceURL(br.RegistrationPath())
+	st.Logs.Prosody, st.Logs.Dendrite, st.Logs.Bridge = xs.LogFile(), hs.LogPath(), br.LogPath()
+
 	for _, acc := range [][2]string{{xmppUser, xmppUserPass}, {xmppBuddy, xmppBudPass}, {xmppOTRBuddy, xmppOTRPass}} {
 		if err := xs.Register(acc[0], acc[1]); err != nil {
 			return nil, err
 		}
 	}
 	say("XMPP accounts %s@%s, %s@%s and %s@%s registered", xmppUser, xs.Domain(), xmppBuddy, xs.Domain(), xmppOTRBuddy, xs.Domain())
-
-	hsPort := portOrFree(portMatrixAPI)
-	if hsPort == 0 {
-		if hsPort, err = bridgetest.FreePort(); err != nil {
-			return nil, err
-		}
-	}
-	st.Homeserver = "http://127.0.0.1:" + strconv.Itoa(hsPort)
-	st.ServerName = dendritetest.ServerName
-	br, err := bridgetest.Prepare(bin, filepath.Join(dir, "bridge"), bridgetest.Options{
-		HomeserverURL: st.Homeserver,
-		Domain:        st.ServerName,
-		LogLevel:      "debug",
-		XMPP: map[string]any{
-			"tls":     "required",
-			"ca_file": xs.CAFile(),
-			"server":  xs.Addr(),
-		},
-		Network: map[string]any{"otr.enabled": true}, // policy manual: OTR when the Matrix user starts it
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bridge config: %w", err)
-	}
-	st.Bot = br.BotMXID(st.ServerName).String()
-	st.Logs.Bridge = br.LogPath()
-	st.Appservice = appserviceURL(br.RegistrationPath())
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-
-	hs, err := dendritetest.StartDir(filepath.Join(dir, "dendrite"), dendritetest.Options{
-		Port:                    hsPort,
-		AppserviceRegistrations: []string{br.RegistrationPath()},
-	})
-	if err != nil {
-		if errors.Is(err, dendritetest.ErrNoBinaries) {
-			return nil, fmt.Errorf("%w: run `make deps`", err)
-		}
-		return nil, fmt.Errorf("dendrite: %w", err)
-	}
-	*stops = append(*stops, func() { _ = hs.Close() })
-	st.Logs.Dendrite = hs.LogPath()
-	say("Dendrite is up: homeserver %s%s, server name %s", hs.URL(), busy(portMatrixAPI, hs.URL()), hs.ServerName())
 	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 	cli, err := hs.CreateUser(cctx, matrixUser, matrixPass, false)
 	if err == nil {
@@ -221,36 +173,12 @@ func bringUp(ctx context.Context, dir string, say func(string, ...any), stops *[
 	}
 	say("Matrix user %s created", hs.UserID(matrixUser))
 
-	if err := br.Start(); err != nil {
-		return nil, fmt.Errorf("bridge: %w (log: %s)", err, br.LogPath())
-	}
-	*stops = append(*stops, func() { _ = br.Stop() })
-	say("bridge is up: appservice %s, bot %s", st.Appservice, st.Bot)
-
-	st.Processes = childProcs(os.Getpid())
+	st.Processes = proc.Children(os.Getpid())
 	st.Ready = true
 	if err := writeState(st); err != nil {
 		return nil, err
 	}
 	return st, nil
-}
-
-// portOrFree returns port if 127.0.0.1:port is free now, else 0 ("pick one").
-func portOrFree(port int) int {
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-	if err != nil {
-		return 0
-	}
-	l.Close()
-	return port
-}
-
-// busy notes that the fixed port was taken when addr does not end in it.
-func busy(port int, addr string) string {
-	if p := ":" + strconv.Itoa(port); !strings.HasSuffix(addr, p) {
-		return " (" + p[1:] + " was busy)"
-	}
-	return ""
 }
 
 // appserviceURL reads the bridge's address from its registration.

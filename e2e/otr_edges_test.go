@@ -14,6 +14,7 @@ import (
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/otrbuddy"
+	"github.com/offrecord/offrecord/internal/xmppbuddy"
 )
 
 // waitSendStatus waits for the bridge's final message status (SUCCESS or
@@ -243,6 +244,7 @@ func TestHomeserverOutageKeepsIncoming(t *testing.T) {
 	portal := alice.waitFrom(t, ghostOf(bob.jid), "before the outage").RoomID
 
 	logOffset := fileSize(st.bridge.LogPath())
+	mark0 := bob.Mark()
 	if err := st.hs.Stop(); err != nil {
 		t.Fatalf("stopping Dendrite: %v", err)
 	}
@@ -262,23 +264,10 @@ func TestHomeserverOutageKeepsIncoming(t *testing.T) {
 	// outage longer than its budget.
 	waitLogLine(t, st.bridge.LogPath(), logOffset, "Failed to send message part to Matrix", 3*time.Minute)
 	waitLogLine(t, st.bridge.LogPath(), logOffset, "incoming messages wait in memory", time.Minute)
-	receipted := map[string]bool{}
-	drain := func() {
-		for {
-			select {
-			case v := <-bob.events:
-				if r, ok := v.(receiptEvt); ok {
-					receipted[r.id] = true
-				}
-			default:
-				return
-			}
-		}
-	}
-	drain()
-	for _, id := range ids {
-		if receipted[id] {
-			t.Errorf("message %s was receipted while the homeserver was down", id)
+	// Nothing can have been accepted while the homeserver is down: no receipt yet.
+	for _, ev := range bob.Since(mark0) {
+		if ev.Kind == xmppbuddy.Receipt {
+			t.Errorf("message %s was receipted while the homeserver was down", ev.ID)
 		}
 	}
 	if err := st.hs.Start(); err != nil {
@@ -286,8 +275,11 @@ func TestHomeserverOutageKeepsIncoming(t *testing.T) {
 	}
 	up = true
 	for _, id := range ids {
-		if !receipted[id] {
-			waitFor(t, bob, func(r receiptEvt) bool { receipted[r.id] = true; return r.id == id })
+		rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		_, _, err := bob.Wait(rctx, mark0, func(ev xmppbuddy.Event) bool { return ev.Kind == xmppbuddy.Receipt && ev.ID == id })
+		rcancel()
+		if err != nil {
+			t.Fatalf("no receipt for %s after the homeserver came back: %v", id, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

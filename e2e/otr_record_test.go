@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // reads the bridge's database in TestOTRCanary
 	"maunium.net/go/mautrix/event"
@@ -61,8 +62,13 @@ func runCanary(t *testing.T, c *otrChat, b *bridgetest.Bridge, encryptedPortal b
 	if encryptedPortal && !theirs.Mautrix.WasEncrypted {
 		t.Error("the OTR message was not Matrix-encrypted in the encrypted portal")
 	}
-	for _, e := range c.alice.MessageEvents(c.portal) {
-		if e.ID == mine && encryptedPortal && !e.Mautrix.WasEncrypted {
+	if encryptedPortal {
+		// The user's own message comes back through her sync; wait for it.
+		own, err := c.alice.WaitEvent(ctxFor(t), c.portal, func(e *event.Event) bool { return e.ID == mine && e.Type == event.EventMessage })
+		if err != nil {
+			t.Fatalf("the user's OTR message never came back in her sync: %v", err)
+		}
+		if !own.Mautrix.WasEncrypted {
 			t.Error("the user's OTR message was not Matrix-encrypted")
 		}
 	}
@@ -122,13 +128,41 @@ func runCanary(t *testing.T, c *otrChat, b *bridgetest.Bridge, encryptedPortal b
 	} else if hits := filesContaining(t, st.hs.Dir(), canary); len(hits) > 0 {
 		t.Logf("unencrypted portal: Dendrite's files still hold the redacted canary (%v); expected for a plaintext room", hits)
 	}
-	// No message rows for OTR messages; the plaintext control has one.
-	rows := messageRows(t, b.DBPath(), controlID, mine, theirs.ID)
-	if rows[controlID] == 0 {
-		t.Errorf("no message row for the plaintext control: the row check proves nothing")
-	}
+	// No message rows for OTR messages. The plaintext control and a plain
+	// message sent after the OTR ones get rows: wait for both (the bridge
+	// writes a row after the send), then the OTR rows had their chance.
+	// (libotr stays in FINISHED, so the wire shows that it went out plain.)
+	after := "plain after " + randomHex(t, 8)
+	_, wa := c.bob.mark()
+	afterID := c.send(t, after)
+	c.bob.waitWire(t, wa, "the plain message after OTR", func(m xmppad.Message) bool { return m.Body == after })
+	waitRows(t, b.DBPath(), controlID, afterID)
+	rows := messageRows(t, b.DBPath(), mine, theirs.ID)
 	if rows[mine] != 0 || rows[theirs.ID] != 0 {
 		t.Errorf("OTR messages have database rows: user's %d, buddy's %d", rows[mine], rows[theirs.ID])
+	}
+}
+
+// waitRows waits until the bridge's message table has a row for each
+// Matrix event ID, polling (SQLite has nothing to wait on) until otrWait.
+func waitRows(t *testing.T, dbPath string, ids ...id.EventID) {
+	t.Helper()
+	deadline := time.Now().Add(otrWait)
+	for {
+		rows := messageRows(t, dbPath, ids...)
+		var missing []id.EventID
+		for _, evtID := range ids {
+			if rows[evtID] == 0 {
+				missing = append(missing, evtID)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message rows for the plaintext messages %v within %s: the row check proves nothing", missing, otrWait)
+		}
+		time.Sleep(100 * time.Millisecond) // polling a database, bounded by the deadline
 	}
 }
 

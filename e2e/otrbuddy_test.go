@@ -42,12 +42,10 @@ type otrBuddy struct {
 func newOTRBuddy(t *testing.T, alice jid.JID) *otrBuddy {
 	t.Helper()
 	account, pass := xmppAccount(t, "otrbob")
-	bd, err := otrbuddy.Start(ctxFor(t), otrbuddy.Config{
-		JID: account.String(), Password: pass, Resource: "otrclient",
-		Server: st.prosody.Addr(), CAFile: st.prosody.CAFile(),
-		ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second,
-		ApproveSubscriptions: true, Record: true,
-	})
+	cfg := st.full.OTRBuddyConfig(account, pass, "otrclient")
+	cfg.ReconnectMin, cfg.ReconnectMax = 100*time.Millisecond, time.Second
+	cfg.ApproveSubscriptions, cfg.Record = true, true
+	bd, err := otrbuddy.Start(ctxFor(t), cfg)
 	if err != nil {
 		t.Fatalf("starting the OTR buddy %s: %v", account, err)
 	}

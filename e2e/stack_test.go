@@ -22,11 +22,14 @@ import (
 	"github.com/offrecord/offrecord/internal/bridgetest"
 	"github.com/offrecord/offrecord/internal/dendritetest"
 	"github.com/offrecord/offrecord/internal/prosodytest"
+	"github.com/offrecord/offrecord/internal/stacktest"
+	"github.com/offrecord/offrecord/internal/xmppbuddy"
 )
 
 // stack is the shared real stack for the package's tests.
 type stack struct {
 	dir     string
+	full    *stacktest.Stack
 	prosody *prosodytest.Server
 	hs      *dendritetest.Server
 	bridge  *bridgetest.Bridge
@@ -71,100 +74,50 @@ func runWithStack(m *testing.M) (int, error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	s := &stack{dir: dir}
-	if s.prosody, err = prosodytest.StartDir(dir+"/prosody", prosodytest.Options{MAM: true}); err != nil {
-		return 0, err
-	}
-	defer s.prosody.Close()
-	bin, err := bridgetest.Build()
-	if err != nil {
-		return 0, err
-	}
-	hsPort, err := bridgetest.FreePort()
-	if err != nil {
-		return 0, err
-	}
-	opts := bridgetest.Options{
-		HomeserverURL: fmt.Sprintf("http://127.0.0.1:%d", hsPort),
-		Domain:        dendritetest.ServerName,
-		Encryption:    true,
-		LogLevel:      "trace",
-		Extra:         map[string]any{"bridge.bridge_status_notices": "all"},
+	common := bridgetest.Options{
+		Encryption: true,
+		LogLevel:   "trace",
 		XMPP: map[string]any{
-			"tls":                "required",
-			"ca_file":            s.prosody.CAFile(),
-			"server":             s.prosody.Addr(),
 			"keepalive_interval": "5s",
 			"keepalive_timeout":  "3s",
 			"reconnect_min":      "200ms",
 			"reconnect_max":      "2s",
 		},
 	}
-	// OTR on the main bridge, with short timeouts so that the timeout
-	// paths can be awaited in a test.
-	opts.Network = map[string]any{
-		"otr.enabled":        true,
-		"otr.accept_timeout": "4s",
-		"otr.start_timeout":  "20s",
+	// with returns common with the given Extra and Network keys.
+	with := func(encDefault bool, extra, network map[string]any) bridgetest.Options {
+		o := common
+		o.EncryptionDefault, o.Extra, o.Network = encDefault, extra, network
+		return o
 	}
-	if s.bridge, err = bridgetest.Prepare(bin, dir+"/bridge", opts); err != nil {
-		return 0, err
+	lazy := func(id, bot, prefix string) map[string]any {
+		return map[string]any{"appservice.id": id, "appservice.bot.username": bot, "appservice.username_template": prefix + "{{.}}"}
 	}
-	opts.EncryptionDefault = true
-	opts.Extra = map[string]any{
-		"appservice.id":                "offrecord-e2ee",
-		"appservice.bot.username":      "xmppe2eebot",
-		"appservice.username_template": e2eeGhostPrefix + "{{.}}",
-	}
-	opts.Network = map[string]any{
-		"otr.enabled":                  true,
-		"otr.require_encrypted_portal": true,
-		"otr.start_timeout":            "20s",
-	}
-	if s.e2ee, err = bridgetest.Prepare(bin, dir+"/bridge-e2ee", opts); err != nil {
-		return 0, err
-	}
-	opts.EncryptionDefault = false
-	opts.Extra = map[string]any{
-		"appservice.id":                "offrecord-nootr",
-		"appservice.bot.username":      "xmppnootrbot",
-		"appservice.username_template": noOTRGhostPrefix + "{{.}}",
-	}
-	opts.Network = map[string]any{"otr.enabled": false, "xmpp.approve_subscriptions": true}
-	if s.noOTR, err = bridgetest.Prepare(bin, dir+"/bridge-nootr", opts); err != nil {
-		return 0, err
-	}
-	opts.Extra = map[string]any{
-		"appservice.id":                "offrecord-strict",
-		"appservice.bot.username":      "xmppstrictbot",
-		"appservice.username_template": strictGhostPrefix + "{{.}}",
-	}
-	opts.Network = map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true}
-	if s.strict, err = bridgetest.Prepare(bin, dir+"/bridge-strict", opts); err != nil {
-		return 0, err
-	}
-	s.hs, err = dendritetest.StartDir(dir+"/dendrite", dendritetest.Options{
-		Port: hsPort,
-		AppserviceRegistrations: []string{
-			s.bridge.RegistrationPath(), s.e2ee.RegistrationPath(), s.noOTR.RegistrationPath(), s.strict.RegistrationPath(),
+	full, err := stacktest.Start(dir, stacktest.Options{
+		Prosody: prosodytest.Options{MAM: true},
+		Bridges: []stacktest.BridgeSpec{
+			// OTR on the main bridge, with short timeouts so that the
+			// timeout paths can be awaited in a test.
+			{Name: "bridge", Options: with(false, map[string]any{"bridge.bridge_status_notices": "all"},
+				map[string]any{"otr.enabled": true, "otr.accept_timeout": "4s", "otr.start_timeout": "20s"})},
+			{Name: "bridge-e2ee", Lazy: true, Options: with(true, lazy("offrecord-e2ee", "xmppe2eebot", e2eeGhostPrefix),
+				map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true, "otr.start_timeout": "20s"})},
+			{Name: "bridge-nootr", Lazy: true, Options: with(false, lazy("offrecord-nootr", "xmppnootrbot", noOTRGhostPrefix),
+				map[string]any{"otr.enabled": false, "xmpp.approve_subscriptions": true})},
+			{Name: "bridge-strict", Lazy: true, Options: with(false, lazy("offrecord-strict", "xmppstrictbot", strictGhostPrefix),
+				map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true})},
 		},
 	})
 	if err != nil {
 		return 0, err
 	}
-	defer s.hs.Close()
-	if err := s.bridge.Start(); err != nil {
-		return 0, err
-	}
-	defer s.bridge.Stop()
-	defer s.e2ee.Stop()
-	defer s.noOTR.Stop()
-	defer s.strict.Stop()
-	s.bot = s.bridge.BotMXID(dendritetest.ServerName)
-	st = s
+	defer full.Close()
+	st = &stack{dir: dir, full: full, prosody: full.Prosody, hs: full.HS, bridge: full.Bridge("bridge"),
+		e2ee: full.Bridge("bridge-e2ee"), noOTR: full.Bridge("bridge-nootr"), strict: full.Bridge("bridge-strict")}
+	st.bot = st.bridge.BotMXID(dendritetest.ServerName)
 	code := m.Run()
 	if code != 0 {
-		fmt.Fprintln(os.Stderr, "e2e: bridge log:", s.bridge.LogPath(), "(set OFFRECORD_E2E_KEEP=1 to keep it)")
+		fmt.Fprintln(os.Stderr, "e2e: bridge log:", st.bridge.LogPath(), "(set OFFRECORD_E2E_KEEP=1 to keep it)")
 	}
 	return code, nil
 }
@@ -193,12 +146,11 @@ func uniqueName(prefix string) string {
 // xmppAccount registers a fresh XMPP account and returns its bare JID and password.
 func xmppAccount(t *testing.T, prefix string) (jid.JID, string) {
 	t.Helper()
-	name := uniqueName(prefix)
-	pass := "pw-" + name
-	if err := st.prosody.Register(name, pass); err != nil {
-		t.Fatalf("registering %s: %v", name, err)
+	account, pass, err := st.full.XMPPAccount(uniqueName(prefix))
+	if err != nil {
+		t.Fatalf("registering an XMPP account: %v", err)
 	}
-	return jid.MustParse(name + "@" + st.prosody.Domain()), pass
+	return account, pass
 }
 
 // matrixUser is a Matrix user logged into the bridge with an XMPP account.
@@ -220,22 +172,13 @@ func newMatrixUser(t *testing.T, e2ee bool) *matrixUser {
 // newMatrixUserOf is newMatrixUser for the bridge whose bot is bot.
 func newMatrixUserOf(t *testing.T, bot id.UserID, e2ee bool) *matrixUser {
 	t.Helper()
-	ctx := ctxFor(t)
 	account, pass := xmppAccount(t, "mx")
 	u := st.hs.NewUser(t, uniqueName("matrix"), dendritetest.UserOptions{AutoJoin: true, E2EE: e2ee})
-	mgmt, err := u.CreateDM(ctx, bot, false)
+	mgmt, _, err := stacktest.Login(ctxFor(t), u, bot, account, pass)
 	if err != nil {
-		t.Fatalf("creating the management room: %v", err)
+		t.Fatalf("logging the bridge in: %v", err)
 	}
-	if err := u.WaitJoined(ctx, mgmt, bot); err != nil {
-		t.Fatalf("bot did not join the management room: %v", err)
-	}
-	mu := &matrixUser{User: u, jid: account, pass: pass, mgmt: mgmt, bot: bot}
-	reply := mu.command(t, "login password "+account.String()+" "+pass)
-	if !strings.Contains(reply, "Logged in as "+account.String()) {
-		t.Fatalf("login reply = %q", reply)
-	}
-	return mu
+	return &matrixUser{User: u, jid: account, pass: pass, mgmt: mgmt, bot: bot}
 }
 
 // command sends a command in the management room and returns the bot's next notice.
@@ -252,10 +195,7 @@ func (mu *matrixUser) commandIn(t *testing.T, room id.RoomID, text string) strin
 	if _, err := mu.SendText(ctx, room, text); err != nil {
 		t.Fatalf("sending %q: %v", strings.Fields(text)[0], err)
 	}
-	evt, err := mu.WaitEventFrom(ctx, cursor, room, func(e *event.Event) bool {
-		return e.Sender == mu.bot && e.Type == event.EventMessage && e.Content.AsMessage().MsgType == event.MsgNotice &&
-			e.Content.Raw["fi.mau.bridge_state"] == nil
-	})
+	evt, err := mu.WaitEventFrom(ctx, cursor, room, func(e *event.Event) bool { return stacktest.BotReply(mu.bot, e) })
 	if err != nil {
 		t.Fatalf("no bot reply to %q: %v", strings.Fields(text)[0], err)
 	}
@@ -265,11 +205,8 @@ func (mu *matrixUser) commandIn(t *testing.T, room id.RoomID, text string) strin
 // waitState waits for a bridge state notice in the management room.
 func (mu *matrixUser) waitState(t *testing.T, cursor int, state string) {
 	t.Helper()
-	if _, err := mu.WaitEventFrom(ctxFor(t), cursor, mu.mgmt, func(e *event.Event) bool {
-		bs, _ := e.Content.Raw["fi.mau.bridge_state"].(map[string]any)
-		return e.Sender == mu.bot && bs != nil && bs["state_event"] == state
-	}); err != nil {
-		t.Fatalf("no %s bridge state notice: %v", state, err)
+	if err := stacktest.WaitBridgeState(ctxFor(t), mu.User, mu.bot, mu.mgmt, cursor, state); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -287,7 +224,7 @@ func ghostOf(contact jid.JID) id.UserID {
 }
 
 func ghostWithPrefix(prefix string, contact jid.JID) id.UserID {
-	return id.NewUserID(prefix+id.EncodeUserLocalpart(contact.Bare().String()), dendritetest.ServerName)
+	return stacktest.Ghost(prefix, contact)
 }
 
 // startE2EEBridge starts the second bridge (encrypted portals) for one test.
@@ -323,12 +260,17 @@ func startLazyBridge(t *testing.T, b *bridgetest.Bridge, name string) id.UserID 
 	return b.BotMXID(dendritetest.ServerName)
 }
 
-// buddy is an XMPP user on a separate client, recording what it receives.
+// buddy is an XMPP user on a separate client (internal/xmppbuddy), with
+// the tests' waits: waitFor reads its record in order, from where the last
+// waitFor stopped.
 type buddy struct {
+	*xmppbuddy.Buddy
 	t      *testing.T
 	jid    jid.JID
 	client *xmppad.Client
-	events chan any
+
+	mu   sync.Mutex // guards next
+	next int        // record position after waitFor's last match
 }
 
 // newBuddy registers and connects an XMPP account.
@@ -341,32 +283,17 @@ func newBuddy(t *testing.T, prefix string) *buddy {
 // connectBuddy connects an existing XMPP account with a given resource.
 func connectBuddy(t *testing.T, account jid.JID, pass, resource string) *buddy {
 	t.Helper()
-	b := &buddy{t: t, jid: account, events: make(chan any, 256)}
-	c, err := xmppad.New(xmppad.Config{
-		JID:          account.String(),
-		Password:     pass,
-		Resource:     resource,
-		Server:       st.prosody.Addr(),
-		TLS:          xmppad.TLSRequired,
-		CAFile:       st.prosody.CAFile(),
-		ReconnectMin: 100 * time.Millisecond,
-		ReconnectMax: time.Second,
-	}, b)
+	cfg := st.full.BuddyConfig(account, pass, resource)
+	cfg.ReconnectMin, cfg.ReconnectMax = 100*time.Millisecond, time.Second
+	bd, err := xmppbuddy.Start(ctxFor(t), cfg)
 	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := c.Connect(ctxFor(t)); err != nil {
-		cancel()
 		t.Fatalf("buddy %s connect: %v", account, err)
 	}
-	go c.Run(ctx)
-	t.Cleanup(func() { _ = c.Close(); cancel() })
-	b.client = c
-	return b
+	t.Cleanup(func() { _ = bd.Close() })
+	return &buddy{Buddy: bd, t: t, jid: account, client: bd.Client()}
 }
 
-// The buddy's recorded events.
+// The buddy's recorded events as waitFor hands them out, besides *xmppad.Message.
 type (
 	chatStateEvt struct {
 		from  jid.JID
@@ -378,41 +305,43 @@ type (
 	}
 )
 
-func (b *buddy) record(v any) {
-	select {
-	case b.events <- v:
-	default:
-		b.t.Errorf("buddy %s: event buffer full", b.jid)
+// asWaited is the value waitFor matches for a recorded event.
+func asWaited(ev xmppbuddy.Event) any {
+	switch ev.Kind {
+	case xmppbuddy.Message:
+		return ev.Message
+	case xmppbuddy.Receipt:
+		return receiptEvt{ev.From, ev.ID}
+	case xmppbuddy.ChatState:
+		return chatStateEvt{ev.From, ev.State}
 	}
+	return nil
 }
 
-func (b *buddy) HandleMessage(m *xmppad.Message) { b.record(m) }
-func (b *buddy) HandleChatState(from jid.JID, s xmppad.ChatState, _ xmppad.Carbon) {
-	b.record(chatStateEvt{from, s})
-}
-func (b *buddy) HandleReceipt(from jid.JID, id string)          { b.record(receiptEvt{from, id}) }
-func (b *buddy) HandleDisplayed(jid.JID, string, xmppad.Carbon) {}
-func (b *buddy) HandlePresence(*xmppad.Presence)                {}
-func (b *buddy) HandleRoster([]xmppad.RosterItem, bool)         {}
-func (b *buddy) HandleConnState(xmppad.ConnState, error)        {}
-func (b *buddy) HandleError(error)                              {}
-
-// waitFor returns the first recorded event matching pred, dropping others.
+// waitFor returns the first recorded event of type T (*xmppad.Message,
+// receiptEvt, chatStateEvt) matching pred after the previous waitFor's
+// match; it fails t after the step deadline.
 func waitFor[T any](t *testing.T, b *buddy, pred func(T) bool) T {
 	t.Helper()
-	ctx := ctxFor(t)
-	for {
-		select {
-		case v := <-b.events:
-			if e, ok := v.(T); ok && pred(e) {
-				return e
-			}
-		case <-ctx.Done():
-			var zero T
-			t.Fatalf("buddy %s: timed out waiting for %T", b.jid, zero)
-			return zero
+	b.mu.Lock()
+	from := b.next
+	b.mu.Unlock()
+	var got T
+	_, at, err := b.Wait(ctxFor(t), from, func(ev xmppbuddy.Event) bool {
+		v, ok := asWaited(ev).(T)
+		if ok && pred(v) {
+			got = v
+			return true
 		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("buddy %s: no %T: %v", b.jid, got, err)
 	}
+	b.mu.Lock()
+	b.next = max(b.next, at+1)
+	b.mu.Unlock()
+	return got
 }
 
 // waitMessage waits for a chat message with the given body.
@@ -425,7 +354,7 @@ func (b *buddy) waitMessage(t *testing.T, body string) *xmppad.Message {
 func (b *buddy) send(t *testing.T, to jid.JID, out xmppad.Outgoing) string {
 	t.Helper()
 	out.To = to
-	id, err := b.client.Send(ctxFor(t), out)
+	id, err := b.Send(ctxFor(t), out)
 	if err != nil {
 		t.Fatalf("buddy %s send: %v", b.jid, err)
 	}
@@ -436,12 +365,9 @@ func (b *buddy) send(t *testing.T, to jid.JID, out xmppad.Outgoing) string {
 // given body, and returns it (its RoomID is the portal).
 func (mu *matrixUser) waitFrom(t *testing.T, sender id.UserID, body string) *event.Event {
 	t.Helper()
-	evt, err := mu.WaitEvent(ctxFor(t), "", func(e *event.Event) bool {
-		return e.Sender == sender && e.Type == event.EventMessage &&
-			e.Mautrix.EventSource&event.SourceTimeline != 0 && e.Content.AsMessage().Body == body
-	})
+	evt, err := stacktest.WaitText(ctxFor(t), mu.User, 0, "", sender, body)
 	if err != nil {
-		t.Fatalf("no message %q from %s: %v", body, sender, err)
+		t.Fatal(err)
 	}
 	return evt
 }

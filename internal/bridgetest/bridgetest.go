@@ -15,13 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
 	"maunium.net/go/mautrix/id"
 
-	"github.com/offrecord/offrecord/internal/loopback"
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 // Timeouts for starting and stopping the bridge process.
@@ -58,9 +57,8 @@ type Bridge struct {
 	port int
 	bot  string // the bot's localpart
 
-	mu   sync.Mutex // guards cmd and done
-	cmd  *exec.Cmd
-	done chan struct{}
+	mu sync.Mutex // guards p
+	p  *proc.Proc // nil while stopped
 }
 
 var (
@@ -73,7 +71,7 @@ var (
 // .cache/bin and returns its path.
 func Build() (string, error) {
 	buildOnce.Do(func() {
-		root, err := moduleRoot()
+		root, err := proc.ModuleRoot()
 		if err != nil {
 			buildErr = err
 			return
@@ -87,24 +85,6 @@ func Build() (string, error) {
 		}
 	})
 	return buildPath, buildErr
-}
-
-// moduleRoot finds the folder holding offrecord's go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(data), "module github.com/offrecord/offrecord\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("bridgetest: offrecord's go.mod not found above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // Prepare writes config.yaml (from the binary's own -e example) and
@@ -121,7 +101,7 @@ func Prepare(bin, dir string, opts Options) (*Bridge, error) {
 	if bot, ok := opts.Extra["appservice.bot.username"].(string); ok {
 		b.bot = bot
 	}
-	if b.port, err = loopback.FreePort(); err != nil {
+	if b.port, err = proc.FreePort(); err != nil {
 		return nil, err
 	}
 	if out, err := b.run("-e", "-c", b.ConfigPath()); err != nil {
@@ -145,14 +125,6 @@ func (b *Bridge) run(args ...string) ([]byte, error) {
 
 // editConfig fills in the loopback settings.
 func (b *Bridge) editConfig(opts Options) error {
-	data, err := os.ReadFile(b.ConfigPath())
-	if err != nil {
-		return err
-	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return err
-	}
 	level := opts.LogLevel
 	if level == "" {
 		level = "debug"
@@ -187,6 +159,25 @@ func (b *Bridge) editConfig(opts Options) error {
 	}
 	for k, v := range opts.Extra {
 		set[k] = v
+	}
+	return b.edit(set)
+}
+
+// SetHomeserver points a prepared bridge at another homeserver URL (the
+// homeserver had to move to another port).
+func (b *Bridge) SetHomeserver(url string) error {
+	return b.edit(map[string]any{"homeserver.address": url})
+}
+
+// edit sets config keys by dotted path.
+func (b *Bridge) edit(set map[string]any) error {
+	data, err := os.ReadFile(b.ConfigPath())
+	if err != nil {
+		return err
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return err
 	}
 	for path, value := range set {
 		if err := setPath(cfg, strings.Split(path, "."), value); err != nil {
@@ -237,100 +228,70 @@ func (b *Bridge) BotMXID(domain string) id.UserID {
 	return id.NewUserID(b.bot, domain)
 }
 
-// Start launches the bridge and waits until its appservice API is ready.
+// Start launches the bridge and waits until it listens on its appservice
+// port itself and the readiness endpoint answers. Dendrite has the port in
+// the registration, so a port someone else took is not moved: the
+// *proc.PortBusyError names the holder.
 func (b *Bridge) Start() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.cmd != nil {
+	if b.p != nil {
 		return errors.New("bridgetest: already running")
-	}
-	out, err := os.OpenFile(b.StdoutPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
 	}
 	cmd := exec.Command(b.Bin, "-c", b.ConfigPath(), "-r", b.RegistrationPath(), "--ignore-unsupported-server")
 	cmd.Dir = b.Dir
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		out.Close()
+	p, err := proc.Start("offrecord", cmd, proc.Options{Log: b.StdoutPath()})
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(done)
-	}()
-	b.cmd, b.done = cmd, done
-	if err := b.waitReady(done); err != nil {
-		_ = cmd.Process.Kill()
-		<-done
-		b.cmd, b.done = nil, nil
-		tail, _ := os.ReadFile(b.StdoutPath())
-		return fmt.Errorf("%w\n--- bridge output ---\n%s", err, lastLines(string(tail), 30))
+	url := "http://127.0.0.1:" + strconv.Itoa(b.port) + "/_matrix/mau/ready"
+	err = p.WaitReady(proc.Ready{
+		Ports:   []int{b.port},
+		Timeout: readyTimeout,
+		Check: func(ctx context.Context) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("ready: %s", resp.Status)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		_ = p.Kill()
+		return fmt.Errorf("bridgetest: %w", err)
 	}
+	b.p = p
 	return nil
 }
 
-// waitReady polls the appservice readiness endpoint until it answers 200.
-func (b *Bridge) waitReady(exited <-chan struct{}) error {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	url := "http://127.0.0.1:" + strconv.Itoa(b.port) + "/_matrix/mau/ready"
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return errors.New("bridgetest: the bridge exited during start-up")
-		case <-ctx.Done():
-			return errors.New("bridgetest: the bridge did not become ready in time")
-		case <-tick.C:
-		}
-	}
+// take returns the running process and forgets it.
+func (b *Bridge) take() *proc.Proc {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.p
+	b.p = nil
+	return p
 }
 
 // Stop sends SIGTERM and waits for a graceful exit (SIGKILL after a timeout).
 func (b *Bridge) Stop() error {
-	b.mu.Lock()
-	cmd, done := b.cmd, b.done
-	b.cmd, b.done = nil, nil
-	b.mu.Unlock()
-	if cmd == nil {
-		return nil
+	if p := b.take(); p != nil {
+		return p.Stop(stopTimeout)
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-		return nil
-	case <-time.After(stopTimeout):
-		_ = cmd.Process.Kill()
-		<-done
-		return errors.New("bridgetest: the bridge did not stop on SIGTERM")
-	}
+	return nil
 }
 
 // Kill stops the bridge with SIGKILL, as a crash would: no graceful
 // shutdown, nothing sent on the way out. It waits for the process to exit.
 func (b *Bridge) Kill() error {
-	b.mu.Lock()
-	cmd, done := b.cmd, b.done
-	b.cmd, b.done = nil, nil
-	b.mu.Unlock()
-	if cmd == nil {
-		return nil
+	if p := b.take(); p != nil {
+		return p.Kill()
 	}
-	if err := cmd.Process.Kill(); err != nil {
-		return err
-	}
-	<-done
 	return nil
 }
 
@@ -338,34 +299,18 @@ func (b *Bridge) Kill() error {
 func (b *Bridge) PID() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.cmd == nil || b.cmd.Process == nil {
+	if b.p == nil {
 		return 0
 	}
-	return b.cmd.Process.Pid
+	return b.p.PID()
 }
 
 // Running reports whether the process is up.
 func (b *Bridge) Running() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.cmd == nil {
-		return false
-	}
-	select {
-	case <-b.done:
-		return false
-	default:
-		return true
-	}
+	return b.p != nil && !b.p.Exited()
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that is free right now.
-func FreePort() (int, error) { return loopback.FreePort() }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func FreePort() (int, error) { return proc.FreePort() }

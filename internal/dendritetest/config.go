@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 // binaries are the programs from .cache/bin that this package runs.
@@ -18,24 +20,15 @@ var binaries = []string{"dendrite", "generate-config", "generate-keys"}
 // ErrNoBinaries means the Dendrite programs were not found; `make deps` builds them.
 var ErrNoBinaries = errors.New("dendritetest: Dendrite binaries not found; run `make deps`")
 
-// findBinDir returns dir, or when empty the .cache/bin folder next to the
-// go.mod found by walking up from the working directory, after checking
-// that the programs are there.
+// findBinDir returns dir, or when empty the module root's .cache/bin, after
+// checking that the programs are there.
 func findBinDir(dir string) (string, error) {
 	if dir == "" {
-		wd, err := os.Getwd()
+		root, err := proc.ModuleRoot()
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("%w (%v)", ErrNoBinaries, err)
 		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, ".cache", "bin")
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", fmt.Errorf("%w (no go.mod above %s)", ErrNoBinaries, wd)
-			}
-		}
+		dir = filepath.Join(root, ".cache", "bin")
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {

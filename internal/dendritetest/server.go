@@ -27,7 +27,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ import (
 	"maunium.net/go/mautrix/id"
 	"maunium.net/go/mautrix/synapseadmin"
 
-	"github.com/offrecord/offrecord/internal/loopback"
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 // ServerName is the Matrix server name of every test server.
@@ -72,9 +71,8 @@ type Server struct {
 	secret   string // registration shared secret
 	detached bool
 
-	mu   sync.Mutex // guards cmd and done
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	mu sync.Mutex // guards p
+	p  *proc.Proc // nil while stopped
 }
 
 // Start runs a Dendrite in a temporary folder for the duration of the test;
@@ -90,7 +88,7 @@ func Start(t testing.TB, opts Options) *Server {
 			t.Errorf("dendritetest: stopping Dendrite: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("dendritetest: last lines of %s:\n%s", s.LogPath(), tail(s.LogPath(), 40))
+			t.Logf("dendritetest: last lines of %s:\n%s", s.LogPath(), proc.Tail(s.LogPath(), 40))
 		}
 	})
 	return s
@@ -125,23 +123,23 @@ func StartDir(dir string, opts Options) (*Server, error) {
 	}
 
 	// A free port can be taken by someone else before Dendrite binds it;
-	// when we picked the port ourselves, try a few.
-	attempts := 1
-	if opts.Port == 0 {
-		attempts = 3
-	}
-	for i := 0; i < attempts; i++ {
+	// when we picked the port ourselves, try another. A port the caller
+	// chose is not moved: its *proc.PortBusyError names the holder.
+	for attempt := 0; ; attempt++ {
 		s.port = opts.Port
 		if s.port == 0 {
-			if s.port, err = loopback.FreePort(); err != nil {
+			if s.port, err = proc.FreePort(); err != nil {
 				return nil, err
 			}
 		}
-		if err = s.start(); err == nil {
+		err = s.start()
+		if err == nil {
 			return s, nil
 		}
+		if opts.Port != 0 || !errors.Is(err, proc.ErrPortBusy) || attempt == 2 {
+			return nil, err
+		}
 	}
-	return nil, err
 }
 
 // URL is the client-server API base URL, e.g. http://127.0.0.1:34567.
@@ -227,103 +225,76 @@ func (s *Server) Start() error { return s.start() }
 // Close stops Dendrite. Closing a stopped server does nothing.
 func (s *Server) Close() error { return s.stop() }
 
-// start launches the process and waits until the client API answers.
+// start launches the process and waits until it listens on its port
+// itself and the client API answers.
 func (s *Server) start() error {
 	logf, err := os.OpenFile(s.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
-	defer logf.Close() // the child has its own descriptor
 	fmt.Fprintf(logf, "--- dendritetest: starting on 127.0.0.1:%d at %s\n", s.port, time.Now().Format(time.RFC3339Nano))
+	logf.Close()
 	cmd := exec.Command(filepath.Join(s.binDir, "dendrite"),
 		"-config", s.ConfigPath(),
 		"-http-bind-address", "127.0.0.1:"+strconv.Itoa(s.port))
 	cmd.Dir = s.dir
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	if s.detached {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	} else {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start dendrite: %w", err)
-	}
-	if err := os.WriteFile(s.pidPath(), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+	p, err := proc.Start("dendrite", cmd, proc.Options{Log: s.LogPath(), Detached: s.detached})
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-
-	if err := s.waitReady(done); err != nil {
-		_ = s.stop()
-		return fmt.Errorf("%w (log: %s)", err, s.LogPath())
+	if err := os.WriteFile(s.pidPath(), []byte(strconv.Itoa(p.PID())+"\n"), 0o600); err != nil {
+		_ = p.Kill()
+		return err
 	}
-	return nil
-}
-
-// waitReady polls /_matrix/client/versions until it answers 200, the
-// process exits, or startTimeout passes.
-func (s *Server) waitReady(exited <-chan struct{}) error {
-	deadline := time.Now().Add(startTimeout)
 	hc := &http.Client{Timeout: 2 * time.Second}
-	url := s.URL() + "/_matrix/client/versions"
-	for {
-		select {
-		case <-exited:
-			return errors.New("dendrite exited before it was ready")
-		default:
-		}
-		resp, err := hc.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
+	err = p.WaitReady(proc.Ready{
+		Ports:   []int{s.port},
+		Timeout: startTimeout,
+		Check: func(ctx context.Context) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/_matrix/client/versions", nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
 			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("dendrite not ready after %s", startTimeout)
-		}
-		select {
-		case <-exited:
-			return errors.New("dendrite exited before it was ready")
-		case <-time.After(50 * time.Millisecond):
-		}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("versions: %s", resp.Status)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		_ = p.Stop(stopTimeout)
+		_ = os.Remove(s.pidPath())
+		return fmt.Errorf("dendritetest: %w", err)
 	}
+	s.mu.Lock()
+	s.p = p
+	s.mu.Unlock()
+	return nil
 }
 
 // stop sends SIGTERM, and SIGKILL if the process lingers.
 func (s *Server) stop() error {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd, s.done = nil, nil
+	p := s.p
+	s.p = nil
 	s.mu.Unlock()
-	if cmd == nil {
+	if p == nil {
 		return nil
 	}
 	defer os.Remove(s.pidPath())
-	select {
-	case <-done:
-		return nil // already gone
-	default:
+	return p.Stop(stopTimeout)
+}
+
+// PID is Dendrite's process ID, 0 while stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.p == nil {
+		return 0
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-		return nil
-	case <-time.After(stopTimeout):
-	}
-	_ = cmd.Process.Kill()
-	<-done
-	return fmt.Errorf("dendrite ignored SIGTERM for %s and was killed", stopTimeout)
+	return s.p.PID()
 }
 
 func (s *Server) pidPath() string { return filepath.Join(s.dir, "dendrite.pid") }
@@ -344,40 +315,12 @@ func StopDir(dir string) error {
 		return fmt.Errorf("dendritetest: bad pid file %s", pidFile)
 	}
 	// Only signal the process if it still is a Dendrite (PIDs get reused).
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil || filepath.Base(strings.TrimSuffix(exe, " (deleted)")) != "dendrite" {
-		_ = os.Remove(pidFile)
-		return nil
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		return nil // already gone
-	}
-	deadline := time.Now().Add(stopTimeout)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			break
-		}
-		time.Sleep(50 * time.Millisecond) // no way to wait for a non-child
+	if id := proc.Identify(pid); len(id.Cmdline) > 0 && filepath.Base(id.Cmdline[0]) == "dendrite" {
+		proc.Terminate(id, stopTimeout)
 	}
 	_ = os.Remove(pidFile)
 	return nil
 }
-
-// tail returns the last n lines of a file, for failure reports.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// freePort asks the kernel for an unused TCP port on 127.0.0.1.
 
 func randomHex(n int) string {
 	b := make([]byte, n)

@@ -13,6 +13,8 @@ import (
 	"maunium.net/go/mautrix/crypto/cryptohelper"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"github.com/offrecord/offrecord/internal/record"
 )
 
 // UserOptions configure NewUser.
@@ -44,11 +46,9 @@ type User struct {
 	autoJoin bool
 	cancel   context.CancelFunc
 	syncDone chan struct{}
+	syncErr  error // why the sync loop ended; written before syncDone is closed
 
-	mu      sync.Mutex // guards events, changed, syncErr
-	events  []*event.Event
-	changed chan struct{} // closed and replaced whenever events grows
-	syncErr error         // set when the sync loop ended
+	events *record.Log[*event.Event] // closed with the sync loop's error when it ends
 }
 
 // NewUser creates localpart with CreateUser, starts its sync loop, and stops
@@ -88,7 +88,7 @@ func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOption
 		Client:   cli,
 		Password: opts.Password,
 		autoJoin: opts.AutoJoin,
-		changed:  make(chan struct{}),
+		events:   record.New[*event.Event](),
 		syncDone: make(chan struct{}),
 	}
 	syncer := &fastRetrySyncer{DefaultSyncer: mautrix.NewDefaultSyncer()}
@@ -122,14 +122,11 @@ func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOption
 	go func() {
 		defer close(u.syncDone)
 		err := cli.SyncWithContext(syncCtx)
-		u.mu.Lock()
-		u.syncErr = err
-		if u.syncErr == nil {
-			u.syncErr = errors.New("sync stopped")
+		if err == nil {
+			err = errors.New("sync stopped")
 		}
-		close(u.changed)
-		u.changed = make(chan struct{})
-		u.mu.Unlock()
+		u.syncErr = err
+		u.events.Close(err)
 	}()
 	select {
 	case <-firstSync:
@@ -155,30 +152,17 @@ func (u *User) Close() {
 
 // SyncErr is why the sync loop ended, or nil while it runs.
 func (u *User) SyncErr() error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.isSyncing() {
-		return nil
-	}
-	return u.syncErr
-}
-
-func (u *User) isSyncing() bool {
 	select {
 	case <-u.syncDone:
-		return false
+		return u.syncErr // written before syncDone was closed
 	default:
-		return true
+		return nil
 	}
 }
 
 // record is the sync loop's event handler.
 func (u *User) record(ctx context.Context, evt *event.Event) {
-	u.mu.Lock()
-	u.events = append(u.events, evt)
-	close(u.changed)
-	u.changed = make(chan struct{})
-	u.mu.Unlock()
+	u.events.Add(evt)
 
 	if u.autoJoin && evt.Type == event.StateMember && evt.Mautrix.EventSource&event.SourceInvite != 0 &&
 		evt.GetStateKey() == u.UserID.String() && evt.Content.AsMember().Membership == event.MembershipInvite {
@@ -189,19 +173,13 @@ func (u *User) record(ctx context.Context, evt *event.Event) {
 
 // Cursor is the number of events recorded so far; pass it to WaitEventFrom
 // to ignore older events.
-func (u *User) Cursor() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return len(u.events)
-}
+func (u *User) Cursor() int { return u.events.Len() }
 
 // Events returns the recorded events of roomID ("" for all rooms, including
 // to-device and account data events), in sync order.
 func (u *User) Events(roomID id.RoomID) []*event.Event {
-	u.mu.Lock()
-	defer u.mu.Unlock()
 	var out []*event.Event
-	for _, e := range u.events {
+	for _, e := range u.events.Since(0) {
 		if roomID == "" || e.RoomID == roomID {
 			out = append(out, e)
 		}
@@ -239,25 +217,13 @@ func (u *User) WaitEvent(ctx context.Context, roomID id.RoomID, match func(*even
 
 // WaitEventFrom is WaitEvent ignoring the first cursor recorded events (see Cursor).
 func (u *User) WaitEventFrom(ctx context.Context, cursor int, roomID id.RoomID, match func(*event.Event) bool) (*event.Event, error) {
-	for {
-		u.mu.Lock()
-		events, changed, syncErr := u.events, u.changed, u.syncErr
-		u.mu.Unlock()
-		for ; cursor < len(events); cursor++ {
-			e := events[cursor]
-			if (roomID == "" || e.RoomID == roomID) && match(e) {
-				return e, nil
-			}
-		}
-		if syncErr != nil {
-			return nil, fmt.Errorf("dendritetest: %s: waiting for event: %w", u.UserID, syncErr)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("dendritetest: %s: waiting for event in %q: %w", u.UserID, roomID, ctx.Err())
-		case <-changed:
-		}
+	e, _, err := u.events.Wait(ctx, cursor, func(e *event.Event) bool {
+		return (roomID == "" || e.RoomID == roomID) && match(e)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dendritetest: %s: waiting for an event in %q: %w", u.UserID, roomID, err)
 	}
+	return e, nil
 }
 
 // WaitMessage waits for an m.room.message in roomID (from anyone) whose body

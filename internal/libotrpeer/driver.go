@@ -31,11 +31,15 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/offrecord/offrecord/internal/proc"
+	"github.com/offrecord/offrecord/internal/record"
 )
 
 // Event is one line of the peer's output other than command replies.
@@ -71,62 +75,82 @@ type Peer struct {
 	// KeyGen is how long libotr took to generate its DSA key.
 	KeyGen time.Duration
 
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
+	proc  *proc.Proc
+	stdin *os.File
 
 	cmdMu   sync.Mutex // serialises commands and their replies
 	replies chan string
 
-	mu     sync.Mutex
-	queue  []Event // guarded by mu
-	notify chan struct{}
-	done   chan struct{}
-	events chan Event
+	out    *record.Log[Event] // the output lines, closed at EOF
+	done   chan struct{}      // closed when stdout has been read to the end
+	events <-chan Event       // out.Follow: reading stdout never waits for the consumer
 }
 
-// Start builds (if needed) and starts a peer for account.
+// Start builds (if needed) and starts a peer for account. Cancelling ctx
+// kills the process.
 func Start(ctx context.Context, account string) (*Peer, error) {
 	bin, err := Build()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, account, "xmpp")
-	stdin, err := cmd.StdinPipe()
+	// Our own pipes (not cmd.StdinPipe/StdoutPipe): reaping the process in
+	// the background never closes them under the reader.
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
+		inR.Close()
+		inW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd := exec.Command(bin, account, "xmpp")
+	cmd.Stdin, cmd.Stdout = inR, outW
+	pr, err := proc.Start("libotrpeer", cmd, proc.Options{})
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
 		return nil, err
 	}
-	p := &Peer{Account: account, cmd: cmd, stdin: stdin, replies: make(chan string, 1),
-		notify: make(chan struct{}, 1), done: make(chan struct{}), events: make(chan Event)}
-	r := bufio.NewReaderSize(stdout, 1<<20)
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = pr.Kill()
+		case <-pr.Done():
+		}
+	}()
+	p := &Peer{Account: account, proc: pr, stdin: inW, replies: make(chan string, 1),
+		out: record.New[Event](), done: make(chan struct{})}
+	p.events = p.out.Follow(nil)
+	r := bufio.NewReaderSize(outR, 1<<20)
+	fail := func(err error) (*Peer, error) {
+		_ = pr.Kill()
+		inW.Close()
+		outR.Close()
+		return nil, err
+	}
 	ready, err := r.ReadString('\n')
 	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("libotrpeer: no ready line: %v", err)
+		return fail(fmt.Errorf("libotrpeer: no ready line: %v", err))
 	}
 	f := strings.Fields(ready)
 	if len(f) != 4 || f[0] != "ready" {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("libotrpeer: bad ready line %q", ready)
+		return fail(fmt.Errorf("libotrpeer: bad ready line %q", ready))
 	}
 	tag, _ := strconv.ParseUint(f[1], 16, 32)
 	us, _ := strconv.Atoi(f[3])
 	p.InstanceTag, p.Fingerprint, p.KeyGen = uint32(tag), f[2], time.Duration(us)*time.Microsecond
-	go p.read(r)
-	go p.deliver()
+	go p.read(r, outR)
 	return p, nil
 }
 
-func (p *Peer) read(r *bufio.Reader) {
+func (p *Peer) read(r *bufio.Reader, out io.Closer) {
 	defer close(p.done)
+	defer p.out.Close(io.EOF)
+	defer out.Close()
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -137,43 +161,7 @@ func (p *Peer) read(r *bufio.Reader) {
 			p.replies <- line
 			continue
 		}
-		ev := parseEvent(line)
-		p.mu.Lock()
-		p.queue = append(p.queue, ev)
-		p.mu.Unlock()
-		select {
-		case p.notify <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// deliver moves queued events to the channel, so that reading stdout never
-// blocks on a slow consumer (no deadlock through the pipes).
-func (p *Peer) deliver() {
-	defer close(p.events)
-	for {
-		p.mu.Lock()
-		if len(p.queue) == 0 {
-			p.mu.Unlock()
-			select {
-			case <-p.notify:
-				continue
-			case <-p.done:
-				p.mu.Lock()
-				rest := p.queue
-				p.queue = nil
-				p.mu.Unlock()
-				for _, ev := range rest {
-					p.events <- ev
-				}
-				return
-			}
-		}
-		ev := p.queue[0]
-		p.queue = p.queue[1:]
-		p.mu.Unlock()
-		p.events <- ev
+		p.out.Add(parseEvent(line))
 	}
 }
 
@@ -301,16 +289,18 @@ func (p *Peer) SMPAbort(peer string) error { return p.do("smpabort", peer) }
 func (p *Peer) Status(peer string) error { return p.do("status", peer) }
 
 // PID is the peer process's ID (for CPU accounting in benchmarks).
-func (p *Peer) PID() int { return p.cmd.Process.Pid }
+func (p *Peer) PID() int { return p.proc.PID() }
 
-// Close asks the peer to quit (killing it after 5 s) and waits for it.
+// Close asks the peer to quit (killing it after 5 s) and waits for it; it
+// returns the process's exit error.
 func (p *Peer) Close() error {
 	_, _ = io.WriteString(p.stdin, "quit\n")
 	_ = p.stdin.Close()
 	select {
-	case <-p.done:
+	case <-p.proc.Done():
 	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
+		_ = p.proc.Kill()
 	}
-	return p.cmd.Wait()
+	<-p.done
+	return p.proc.ExitErr()
 }

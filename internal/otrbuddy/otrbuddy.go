@@ -30,6 +30,7 @@ import (
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 	"github.com/offrecord/offrecord/internal/libotrpeer"
+	"github.com/offrecord/offrecord/internal/record"
 )
 
 // eme is the XEP-0380 namespace the buddy puts on OTR messages, as
@@ -125,10 +126,14 @@ type Buddy struct {
 	cancel context.CancelFunc
 	pumped chan struct{} // closed when pump has returned
 
-	events *queue[Event]
-	wire   *queue[string]
-	log    *record[Event]          // nil unless cfg.Record
-	msgs   *record[xmppad.Message] // nil unless cfg.Record
+	all      *record.Log[Event]          // every Event, followed by events
+	wireLog  *record.Log[string]         // every body received, followed by wire
+	events   <-chan Event                // all.Follow(stop)
+	wire     <-chan string               // wireLog.Follow(stop)
+	stop     chan struct{}               // closed by Close: the channels close
+	stopOnce sync.Once                   // guards closing stop
+	log      *record.Log[Event]          // all, nil unless cfg.Record
+	msgs     *record.Log[xmppad.Message] // nil unless cfg.Record
 
 	mu   sync.Mutex
 	full map[string]jid.JID // bare → full JID to send to; guarded by mu
@@ -160,9 +165,10 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 		return nil, err
 	}
 	b := &Buddy{peer: peer, bare: bare, cfg: cfg, cancel: cancel, pumped: make(chan struct{}),
-		events: newQueue[Event](), wire: newQueue[string](), full: map[string]jid.JID{}}
+		all: record.New[Event](), wireLog: record.New[string](), stop: make(chan struct{}), full: map[string]jid.JID{}}
+	b.events, b.wire = b.all.Follow(b.stop), b.wireLog.Follow(b.stop)
 	if cfg.Record {
-		b.log, b.msgs = newRecord[Event](), newRecord[xmppad.Message]()
+		b.log, b.msgs = b.all, record.New[xmppad.Message]()
 	}
 	if cfg.Policy != "" {
 		if err := peer.Policy(cfg.Policy); err != nil {
@@ -192,8 +198,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 func (b *Buddy) abort() {
 	_ = b.peer.Close()
 	b.cancel()
-	b.events.close()
-	b.wire.close()
+	b.stopOnce.Do(func() { close(b.stop) })
 }
 
 // JID is the buddy's bound full JID.
@@ -213,11 +218,11 @@ func (b *Buddy) KeyGen() time.Duration { return b.peer.KeyGen }
 func (b *Buddy) Client() *xmppad.Client { return b.client }
 
 // Events delivers what the buddy's client saw, in order. It is closed by Close.
-func (b *Buddy) Events() <-chan Event { return b.events.out }
+func (b *Buddy) Events() <-chan Event { return b.events }
 
 // Wire delivers the raw body of every message the buddy received (OTR wire
 // text as it travelled), in order. It is closed by Close.
-func (b *Buddy) Wire() <-chan string { return b.wire.out }
+func (b *Buddy) Wire() <-chan string { return b.wire }
 
 // Say sends text to the bare JID to as the buddy's user typed it: libotr
 // encrypts it when a session exists, else it goes out in plaintext (with
@@ -290,8 +295,7 @@ func (b *Buddy) Close() error {
 		}
 		b.cancel()
 		<-b.pumped // the peer's event channel is closed once its process exited
-		b.events.close()
-		b.wire.close()
+		b.stopOnce.Do(func() { close(b.stop) })
 	})
 	return err
 }
@@ -352,8 +356,7 @@ func (b *Buddy) pump(ctx context.Context) {
 
 // emit delivers ev on Events and records it.
 func (b *Buddy) emit(ev Event) {
-	b.events.push(ev)
-	b.log.add(ev)
+	b.all.Add(ev)
 }
 
 // sendTo is the JID libotr's output for the bare JID peer goes to: the full
@@ -377,7 +380,7 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 	if m.Carbon != xmppad.CarbonNone || from.Equal(b.bare) {
 		return
 	}
-	b.msgs.add(*m)
+	b.msgs.Add(*m)
 	if m.Type == stanza.ErrorMessage {
 		err := ErrMessageError
 		if m.Error != nil {
@@ -394,7 +397,7 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 		b.full[from.String()] = m.From
 		b.mu.Unlock()
 	}
-	b.wire.push(m.Body)
+	b.wireLog.Add(m.Body)
 	// libotr answers at once; what it injects is queued by libotrpeer and
 	// sent by pump, so this never waits for the XMPP client.
 	if err := b.peer.Receive(from.String(), m.Body); err != nil {
@@ -434,56 +437,3 @@ func (handler) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
 func (handler) HandleRoster([]xmppad.RosterItem, bool)                   {}
 func (handler) HandleConnState(xmppad.ConnState, error)                  {}
 func (handler) HandleError(error)                                        {}
-
-// queue is an unbounded FIFO feeding a channel: push never blocks.
-type queue[T any] struct {
-	mu     sync.Mutex
-	items  []T // guarded by mu
-	notify chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	out    chan T
-}
-
-func newQueue[T any]() *queue[T] {
-	q := &queue[T]{notify: make(chan struct{}, 1), done: make(chan struct{}), out: make(chan T)}
-	go q.deliver()
-	return q
-}
-
-func (q *queue[T]) push(v T) {
-	q.mu.Lock()
-	q.items = append(q.items, v)
-	q.mu.Unlock()
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
-}
-
-// close stops delivery: items not yet taken are dropped and out is closed.
-func (q *queue[T]) close() { q.once.Do(func() { close(q.done) }) }
-
-func (q *queue[T]) deliver() {
-	defer close(q.out)
-	for {
-		q.mu.Lock()
-		if len(q.items) == 0 {
-			q.mu.Unlock()
-			select {
-			case <-q.notify:
-				continue
-			case <-q.done:
-				return
-			}
-		}
-		v := q.items[0]
-		q.items = q.items[1:]
-		q.mu.Unlock()
-		select {
-		case q.out <- v:
-		case <-q.done:
-			return
-		}
-	}
-}

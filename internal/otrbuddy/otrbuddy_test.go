@@ -120,38 +120,13 @@ func sawWire(ctx context.Context, b *Buddy, prefix string) bool {
 	}
 }
 
-// TestRecord: waits see items added before and after they start, from their
-// index on; a buddy without a record refuses waits.
-func TestRecord(t *testing.T) {
-	r := newRecord[int]()
-	r.add(1)
-	got := make(chan int, 1)
-	go func() {
-		v, err := r.wait(context.Background(), 1, func(v int) bool { return v%2 == 1 })
-		if err != nil {
-			t.Error(err)
-		}
-		got <- v
-	}()
-	r.add(2)
-	r.add(3)
-	if v := <-got; v != 3 {
-		t.Errorf("wait from 1 returned %d, want 3", v)
+// TestNotRecording: a buddy without Config.Record refuses waits.
+func TestNotRecording(t *testing.T) {
+	var b Buddy
+	if _, err := b.WaitEvent(context.Background(), 0, func(Event) bool { return true }); !errors.Is(err, ErrNotRecording) {
+		t.Errorf("WaitEvent without a record: %v", err)
 	}
-	if s := r.since(1); len(s) != 2 || s[0] != 2 || s[1] != 3 {
-		t.Errorf("since(1) = %v", s)
-	}
-	if s := r.since(9); len(s) != 0 {
-		t.Errorf("since(9) = %v", s)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := r.wait(ctx, 3, func(int) bool { return true }); !errors.Is(err, context.Canceled) {
-		t.Errorf("wait past the end with a done ctx: %v", err)
-	}
-	var off *record[int]
-	off.add(1)
-	if _, err := off.wait(context.Background(), 0, func(int) bool { return true }); !errors.Is(err, ErrNotRecording) || off.len() != 0 || off.since(0) != nil {
-		t.Errorf("nil record: wait %v, len %d, since %v", err, off.len(), off.since(0))
+	if m := b.Mark(); m != (Mark{}) || b.EventsSince(0) != nil {
+		t.Errorf("Mark %v, EventsSince %v without a record", m, b.EventsSince(0))
 	}
 }

@@ -4,27 +4,29 @@
 package prosodytest
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/offrecord/offrecord/internal/loopback"
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 // InstallHint tells how to get prosody when it is missing.
 const InstallHint = "prosody is not installed; run scripts/install-deps.sh (apt-get install prosody lua-unbound openssl)"
 
 // Options configure the server. The zero value gives STARTTLS-required c2s on random loopback ports.
+// Ports left 0 are picked free, and picked again when another program takes one first; a fixed
+// port that another program holds fails the start with a *proc.PortBusyError naming it and its holder.
 type Options struct {
 	Domain        string // virtual host; default "localhost"
 	Plaintext     bool   // c2s_require_encryption=false and allow_unencrypted_plain_auth=true
@@ -43,11 +45,10 @@ type Server struct {
 	opts   Options
 	config string
 	tb     testing.TB // nil when started with StartDir
+	picked []*int     // the ports this package picked (Options had 0)
 
-	mu  sync.Mutex // guards cmd and done
-	cmd *exec.Cmd
-	// done is closed when cmd has exited.
-	done chan struct{}
+	mu sync.Mutex // guards p
+	p  *proc.Proc // nil while stopped
 }
 
 // Start runs prosody in t.TempDir() and stops it when the test ends. It fails t when prosody is missing or
@@ -63,12 +64,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			if b, err := os.ReadFile(s.LogFile()); err == nil {
-				if len(b) > 8000 {
-					b = b[len(b)-8000:]
-				}
-				t.Logf("prosody log tail:\n%s", b)
-			}
+			t.Logf("prosody log tail:\n%s", proc.Tail(s.LogFile(), 60))
 		}
 		s.Stop()
 	})
@@ -96,28 +92,39 @@ func start(dir string, opts Options, tb testing.TB) (*Server, error) {
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 15 * time.Second
 	}
-	var err error
-	for _, p := range []*int{&opts.C2SPort, &opts.DirectTLSPort, &opts.HTTPPort} {
+	s := &Server{dir: dir, opts: opts, config: filepath.Join(dir, "prosody.cfg.lua"), tb: tb}
+	for _, p := range []*int{&s.opts.C2SPort, &s.opts.DirectTLSPort, &s.opts.HTTPPort} {
 		if *p == 0 {
-			if *p, err = loopback.FreePort(); err != nil {
-				return nil, err
-			}
+			s.picked = append(s.picked, p)
 		}
 	}
-	s := &Server{dir: dir, opts: opts, config: filepath.Join(dir, "prosody.cfg.lua"), tb: tb}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
 		return nil, err
 	}
 	if err := writeCert(filepath.Join(dir, "certs"), opts.Domain); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(s.config, []byte(s.configText()), 0o600); err != nil {
-		return nil, err
+	// Ports this package picked can be taken by someone else before prosody
+	// binds them: then pick new ones. A port the caller chose is not moved.
+	for attempt := 0; ; attempt++ {
+		for _, p := range s.picked {
+			port, err := proc.FreePort()
+			if err != nil {
+				return nil, err
+			}
+			*p = port
+		}
+		if err := os.WriteFile(s.config, []byte(s.configText()), 0o600); err != nil {
+			return nil, err
+		}
+		err := s.launch()
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, proc.ErrPortBusy) || len(s.picked) == 0 || attempt == 2 {
+			return nil, err
+		}
 	}
-	if err := s.launch(); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 func (s *Server) configText() string {
@@ -168,65 +175,79 @@ Component "upload.%[8]s" "http_file_share"
 		filepath.Join(s.dir, "certs", "localhost.crt"), filepath.Join(s.dir, "certs", "localhost.key"))
 }
 
-// launch starts prosody and waits until the c2s port accepts connections.
+// bindFailure is what prosody logs when another program holds one of its ports.
+const bindFailure = "Failed to open server port"
+
+// launch starts prosody and waits until it listens on its c2s, direct TLS
+// and HTTP ports itself (a connection to the port proves nothing: another
+// program may hold it). A port held by someone else gives a *proc.PortBusyError.
 func (s *Server) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.p != nil {
 		return errors.New("prosodytest: already running")
 	}
-	cmd := exec.Command("prosody", "-F", "--config", s.config)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("prosodytest: start prosody: %w", err)
+	if err := truncateLog(s.LogFile()); err != nil {
+		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.StartTimeout)
-	defer cancel()
-	for {
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "tcp", s.Addr())
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		select {
-		case <-done:
-			s.cmd, s.done = nil, nil
-			return fmt.Errorf("prosodytest: prosody exited at start: %s", out.String())
-		case <-ctx.Done():
-			s.stopLocked()
-			return fmt.Errorf("prosodytest: c2s port %d did not open within %v", s.opts.C2SPort, s.opts.StartTimeout)
-		case <-time.After(20 * time.Millisecond): // polling a port for readiness, bounded by ctx
-		}
+	p, err := proc.Start("prosody", exec.Command("prosody", "-F", "--config", s.config), proc.Options{Log: s.LogFile()})
+	if err != nil {
+		return fmt.Errorf("prosodytest: %w", err)
 	}
+	err = p.WaitReady(proc.Ready{
+		Ports:   []int{s.opts.C2SPort, s.opts.DirectTLSPort, s.opts.HTTPPort},
+		FailOn:  []string{bindFailure},
+		Timeout: s.opts.StartTimeout,
+	})
+	if err != nil {
+		_ = p.Stop(stopGrace)
+		if strings.Contains(err.Error(), bindFailure) {
+			err = s.busyError(err)
+		}
+		return fmt.Errorf("prosodytest: %w", err)
+	}
+	s.p = p
+	return nil
 }
+
+// failedPort finds the port in prosody's "Failed to open server port N" line.
+var failedPort = regexp.MustCompile(bindFailure + ` (\d+)`)
+
+// busyError turns prosody's bind failure into a *proc.PortBusyError naming
+// the port and, if it still holds it, the other process.
+func (s *Server) busyError(err error) error {
+	m := failedPort.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	port, _ := strconv.Atoi(m[1])
+	h, held := proc.PortHolder(port)
+	if !held {
+		h = proc.Holder{Name: "another process, which has released it since"}
+	}
+	return fmt.Errorf("%w\n%v", &proc.PortBusyError{Server: "prosody", Port: port, Holder: h}, err)
+}
+
+// truncateLog empties prosody's log before a start, so that FailOn sees only
+// this start's lines (the old ones go to prosody.log.old).
+func truncateLog(path string) error {
+	if err := os.Rename(path, path+".old"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// stopGrace is how long prosody gets to stop on SIGTERM before SIGKILL.
+const stopGrace = 5 * time.Second
 
 // Stop terminates prosody (SIGTERM, then SIGKILL after 5s) and waits for it to exit. Stopping twice is fine.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stopLocked()
-}
-
-func (s *Server) stopLocked() {
-	if s.cmd == nil {
-		return
+	if s.p != nil {
+		_ = s.p.Stop(stopGrace)
+		s.p = nil
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGCONT) // in case it was paused
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-	s.cmd, s.done = nil, nil
 }
 
 // Close stops prosody; it is Stop for programs using StartDir.
@@ -310,7 +331,17 @@ func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
 func (s *Server) signal(sig syscall.Signal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(sig)
+	if s.p != nil {
+		_ = s.p.Signal(sig)
 	}
+}
+
+// PID is prosody's process ID, 0 while stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.p == nil {
+		return 0
+	}
+	return s.p.PID()
 }

@@ -3,11 +3,15 @@ package prosodytest
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/offrecord/offrecord/internal/proc"
 )
 
 func TestStartRegisterRestart(t *testing.T) {
@@ -81,4 +85,26 @@ func TestPlaintextWithMAM(t *testing.T) {
 	if b, err := os.ReadFile(s.ConfigFile()); err != nil || !strings.Contains(string(b), `"mam"`) {
 		t.Fatalf("config lacks mam: %v", err)
 	}
+}
+
+// TestPortHeldByAnotherProcess: prosody starting while another process
+// (this test) listens on its c2s port fails with an error naming the port
+// and the holder, instead of taking the stranger for prosody.
+func TestPortHeldByAnotherProcess(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	s, err := StartDir(t.TempDir(), Options{C2SPort: port})
+	if err == nil {
+		s.Stop()
+		t.Fatal("prosody started although its c2s port was held by another process")
+	}
+	want := fmt.Sprintf("prosody cannot listen on 127.0.0.1:%d: the port is held by %s (pid %d)", port, proc.Name(os.Getpid()), os.Getpid())
+	if !errors.Is(err, proc.ErrPortBusy) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q, want one containing %q", err, want)
+	}
+	t.Logf("error: %v", err)
 }

@@ -1,0 +1,236 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that is free right now, never
+// the same twice in one process. It picks below the kernel's ephemeral
+// range (ip_local_port_range), when there is room, so that no outgoing
+// connection on the machine (whose local port comes from that range, and
+// which also keeps a server from binding it) nor any bind to port 0 can
+// take it before the server binds it. Another program can still take it;
+// WaitReady then reports a *PortBusyError and callers that picked the port
+// this way pick another.
+func FreePort() (int, error) {
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	if lo, hi := pickRange(); hi > lo {
+		for range 200 {
+			port := lo + rand.IntN(hi-lo)
+			if portsGiven[port] {
+				continue
+			}
+			if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+				l.Close()
+				portsGiven[port] = true
+				return port, nil
+			}
+		}
+	}
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !portsGiven[port] {
+			portsGiven[port] = true
+			return port, nil
+		}
+	}
+	return 0, errors.New("proc: no free port found")
+}
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{} // ports FreePort returned; guarded by portsMu
+)
+
+// pickRange is where FreePort picks: from 20000 (above the demo's fixed
+// ports) up to the start of the ephemeral range, if that leaves room.
+func pickRange() (lo, hi int) {
+	const floor = 20000
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) != 2 {
+		return 0, 0
+	}
+	ephemeral, err := strconv.Atoi(f[0])
+	if err != nil || ephemeral-floor < 1000 {
+		return 0, 0
+	}
+	return floor, ephemeral
+}
+
+// Holder is the process holding a listening socket.
+type Holder struct {
+	PID  int    // 0 when the socket's owner is not visible in /proc
+	Name string // e.g. "prosody", "dendrite", "nc"
+}
+
+func (h Holder) String() string {
+	switch {
+	case h.PID == 0 && h.Name != "":
+		return h.Name
+	case h.PID == 0:
+		return "another process (its owner is not visible in /proc)"
+	}
+	return fmt.Sprintf("%s (pid %d)", h.Name, h.PID)
+}
+
+// listenAddrs are the local addresses (as in /proc/net/tcp{,6}) of listening
+// sockets that keep a server from listening on 127.0.0.1.
+var listenAddrs = map[string]bool{
+	"0100007F":                         true, // 127.0.0.1
+	"00000000":                         true, // 0.0.0.0
+	"00000000000000000000000000000000": true, // ::
+	"0000000000000000FFFF00000100007F": true, // ::ffff:127.0.0.1
+}
+
+// listeners maps the inode of every listening TCP socket on a loopback-
+// blocking address to its port.
+func listeners() map[string]int {
+	out := map[string]int{}
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" { // 0A: TCP_LISTEN
+				continue
+			}
+			addr, hexPort, ok := strings.Cut(f[1], ":")
+			if !ok || !listenAddrs[addr] {
+				continue
+			}
+			port, err := strconv.ParseInt(hexPort, 16, 32)
+			if err != nil {
+				continue
+			}
+			out[f[9]] = int(port)
+		}
+	}
+	return out
+}
+
+// connectionInode returns the inode of a TCP socket that is not listening
+// but bound to port on 127.0.0.1 (e.g. the local end of a connection), "" if none.
+func connectionInode(port int) string {
+	hexPort := fmt.Sprintf("%04X", port)
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			// 06: TIME_WAIT, which has no owner and does not block a server.
+			if len(f) < 10 || f[3] == "0A" || f[3] == "06" || f[9] == "0" {
+				continue
+			}
+			if addr, p, ok := strings.Cut(f[1], ":"); ok && p == hexPort && listenAddrs[addr] {
+				return f[9]
+			}
+		}
+	}
+	return ""
+}
+
+// socketInodes returns the inodes of the sockets among pid's descriptors.
+func socketInodes(pid int) map[string]bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		link, err := os.Readlink(filepath.Join(dir, e.Name()))
+		if err == nil && strings.HasPrefix(link, "socket:[") {
+			out[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
+		}
+	}
+	return out
+}
+
+// ListeningPorts returns the TCP ports on which the process pid itself
+// listens (on 127.0.0.1 or all addresses).
+func ListeningPorts(pid int) map[int]bool {
+	inodes := socketInodes(pid)
+	out := map[int]bool{}
+	for inode, port := range listeners() {
+		if inodes[inode] {
+			out[port] = true
+		}
+	}
+	return out
+}
+
+// PortHolder returns the process that keeps a server from listening on
+// 127.0.0.1:port, and whether there is one: a process listening there (or
+// on all addresses), else one with a connection whose local end is that port.
+func PortHolder(port int) (Holder, bool) {
+	var inode string
+	for ino, p := range listeners() {
+		if p == port {
+			inode = ino
+			break
+		}
+	}
+	if inode == "" {
+		inode = connectionInode(port)
+	}
+	if inode == "" {
+		return Holder{}, false
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if socketInodes(pid)[inode] {
+			return Holder{PID: pid, Name: Name(pid)}, true
+		}
+	}
+	return Holder{}, true
+}
+
+// Name names a process for people, from /proc: its command name, or for an
+// interpreter running a script (prosody runs as "lua5.4 /usr/bin/prosody")
+// the script's name.
+func Name(pid int) string {
+	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	name := strings.TrimSpace(string(comm))
+	args := Cmdline(pid)
+	if strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python") {
+		for _, a := range args[min(1, len(args)):] {
+			if !strings.HasPrefix(a, "-") {
+				return filepath.Base(a)
+			}
+		}
+	}
+	// comm is cut at 15 bytes; the program's file name is not.
+	if len(name) == 15 && len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), name) {
+		return filepath.Base(args[0])
+	}
+	if name == "" {
+		return "?"
+	}
+	return name
+}

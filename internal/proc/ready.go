@@ -1,0 +1,150 @@
+package proc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+)
+
+// Ready says when a started server is ready.
+type Ready struct {
+	// Ports are TCP ports on 127.0.0.1 that the process itself must listen
+	// on: a socket in /proc/net/tcp whose inode is one of the process's file
+	// descriptors. A connection that succeeds proves nothing, since another
+	// program may hold the port.
+	Ports []int
+	// Check, when set, runs once the ports are ours, until it returns nil
+	// (e.g. an HTTP readiness endpoint, which now can only be ours).
+	Check func(ctx context.Context) error
+	// FailOn are log lines (substrings) that mean the start failed, e.g.
+	// prosody's "Failed to open server port".
+	FailOn []string
+	// Timeout bounds the wait; default 60 s.
+	Timeout time.Duration
+}
+
+// strangerGrace is how long another process may hold one of our ports
+// before the start counts as lost to it (it may be a brief probe).
+const strangerGrace = time.Second
+
+// WaitReady waits until the process is ready as r says. It fails at once
+// when the process exits or logs a FailOn line, with a *PortBusyError when
+// another process holds one of the ports, and after r.Timeout otherwise;
+// each error ends with the last lines of the log.
+func (p *Proc) WaitReady(r Ready) error {
+	if r.Timeout == 0 {
+		r.Timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.Timeout)
+	defer cancel()
+	err := p.waitReady(ctx, r)
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w\n--- last lines of %s ---\n%s", err, p.log, p.Tail(25))
+}
+
+func (p *Proc) waitReady(ctx context.Context, r Ready) error {
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	strangers := map[int]time.Time{} // port -> first seen held by another process
+	portsOurs := len(r.Ports) == 0
+	for {
+		if p.Exited() {
+			// A server that cannot bind its port often exits: say who holds it.
+			for _, port := range r.Ports {
+				if h, held := PortHolder(port); held {
+					return fmt.Errorf("%w (%s exited: %v)", &PortBusyError{Server: p.name, Port: port, Holder: h}, p.name, p.ExitErr())
+				}
+			}
+			return fmt.Errorf("%s exited during start-up (%v)", p.name, p.ExitErr())
+		}
+		if line := p.logLine(r.FailOn); line != "" {
+			return fmt.Errorf("%s failed to start: %s", p.name, line)
+		}
+		if !portsOurs {
+			own := ListeningPorts(p.PID())
+			var missing []int
+			for _, port := range r.Ports {
+				if !own[port] {
+					missing = append(missing, port)
+				}
+			}
+			if len(missing) == 0 {
+				portsOurs = true
+			}
+			for _, port := range missing {
+				h, held := PortHolder(port)
+				if !held || h.PID == p.PID() {
+					delete(strangers, port)
+					continue
+				}
+				first, seen := strangers[port]
+				if !seen {
+					strangers[port] = time.Now()
+				} else if time.Since(first) >= strangerGrace {
+					return &PortBusyError{Server: p.name, Port: port, Holder: h}
+				}
+			}
+		}
+		if portsOurs {
+			if r.Check == nil {
+				return nil
+			}
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := r.Check(cctx)
+			cancel()
+			if err == nil {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if !portsOurs {
+				return fmt.Errorf("%s did not listen on 127.0.0.1 ports %v within %s", p.name, r.Ports, r.Timeout)
+			}
+			return fmt.Errorf("%s listens but was not ready within %s", p.name, r.Timeout)
+		case <-p.done:
+		case <-tick.C:
+		}
+	}
+}
+
+// logLine returns the first line of the log holding one of subs, "" if none.
+func (p *Proc) logLine(subs []string) string {
+	if len(subs) == 0 || p.log == "" {
+		return ""
+	}
+	data, err := os.ReadFile(p.log)
+	if err != nil {
+		return ""
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if slices.ContainsFunc(subs, func(s string) bool { return bytes.Contains(line, []byte(s)) }) {
+			return string(bytes.TrimSpace(line))
+		}
+	}
+	return ""
+}
+
+// ErrPortBusy is matched (errors.Is) by every *PortBusyError.
+var ErrPortBusy = errors.New("proc: port held by another process")
+
+// PortBusyError says that a server could not listen on its port because
+// another process holds it.
+type PortBusyError struct {
+	Server string // our server, e.g. "prosody"
+	Port   int
+	Holder Holder
+}
+
+func (e *PortBusyError) Error() string {
+	return fmt.Sprintf("%s cannot listen on 127.0.0.1:%d: the port is held by %s", e.Server, e.Port, e.Holder)
+}
+
+// Is makes errors.Is(err, ErrPortBusy) true.
+func (e *PortBusyError) Is(target error) bool { return target == ErrPortBusy }
