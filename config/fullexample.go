@@ -13,6 +13,8 @@ import (
 // Lines of mautrix's example config that we replace, so that SQLite is the
 // default database (Postgres stays one setting away).
 const (
+	nullAvatarLine   = "        avatar: \n"
+	emptyAvatarLine  = "        avatar: \"\"\n"
 	postgresTypeLine = "    type: postgres\n"
 	postgresURILine  = "    uri: postgres://user:password@host/database?sslmode=disable\n"
 	sqliteTypeLine   = "    type: sqlite3-fk-wal\n"
@@ -42,6 +44,13 @@ func FullExample(name bridgev2.BridgeName) (string, error) {
 	}
 	out = strings.Replace(out, postgresTypeLine, sqliteTypeLine, 1)
 	out = strings.Replace(out, postgresURILine, sqliteURILine, 1)
+	// The bot avatar comes from GetName's NetworkIcon, which we leave empty:
+	// an empty YAML value is null, which mautrix reports as a wrong type on
+	// every start. Write it as an empty string.
+	if strings.Count(out, nullAvatarLine) != 1 {
+		return "", fmt.Errorf("mautrix's example bot avatar line changed; update config/fullexample.go")
+	}
+	out = strings.Replace(out, nullAvatarLine, emptyAvatarLine, 1)
 	return out, nil
 }
 

@@ -42,13 +42,6 @@ type discoInfo struct {
 	Features   []discoFeature  `xml:"feature"`
 }
 
-type iqHead struct {
-	XMLName xml.Name
-	ID      string `xml:"id,attr"`
-	From    string `xml:"from,attr"`
-	Type    string `xml:"type,attr"`
-}
-
 // iqReply is a result IQ with an optional payload.
 type iqReply struct {
 	XMLName xml.Name    `xml:"jabber:client iq"`

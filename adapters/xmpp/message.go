@@ -156,7 +156,7 @@ func (w *wireIn) toMessage(carbon Carbon) (*Message, error) {
 	}
 	for _, o := range w.OOB {
 		if o.URL != "" {
-			m.OOB = append(m.OOB, OOB{URL: o.URL, Desc: o.Desc})
+			m.OOB = append(m.OOB, OOB(o))
 		}
 	}
 	if w.Delay != nil {
