@@ -23,8 +23,8 @@ import (
 // plain buddy of the first acts keeps its chat.
 func init() {
 	for _, a := range []act{
-		{"otrbuddy (a libotr client) comes online; the Matrix user opens a chat with start-chat", actOTRBuddy},
-		{"the Matrix user starts OTR: libotr answers the query by itself", actOTRStart},
+		{"otrbuddy (a libotr client) adds the Matrix user's XMPP account and writes first; the user approves with ✅", actOTRBuddy},
+		{"otrbuddy asks to go off the record; the Matrix user accepts", actOTRStart},
 		{"off-the-record messages both ways", actOTRMessages},
 		{"the Matrix user verifies otrbuddy with a shared secret (SMP)", actOTRVerify},
 		{"the Matrix user ends OTR: the off-the-record messages are redacted", actOTREnd},
@@ -53,9 +53,12 @@ type otrScene struct {
 
 func (o *otrScene) side() string { return "xmpp " + o.jid.String() }
 
-// actOTRBuddy starts otrbuddy, opens its portal from Matrix with start-chat
-// (the bridge account subscribes to its presence, otrbuddy approves) and has
-// otrbuddy say a plain hello, so that the bridge knows it is online.
+// actOTRBuddy starts otrbuddy as a real contact who writes first: nothing
+// is arranged beforehand. otrbuddy adds the user's XMPP account (a presence
+// subscription request); the bridge shows the request in a new portal, the
+// Matrix user approves it with a ✅ reaction, and otrbuddy sees the user
+// online (and approves the bridge's request for its own presence in turn).
+// Then otrbuddy says a plain hello.
 func actOTRBuddy(ctx context.Context, sc *scene) error {
 	st := sc.st
 	o := &otrScene{jid: jid.MustParse(xmppOTRBuddy + "@" + st.XMPPDomain)}
@@ -73,27 +76,34 @@ func actOTRBuddy(ctx context.Context, sc *scene) error {
 	sc.tr.say(o.side(), "its OTR fingerprint %s, instance tag %08X, policy manual (answers OTR queries)", fp(b.Fingerprint()), b.InstanceTag())
 
 	cursor := sc.mx.Cursor()
-	if _, err := sc.mx.SendText(ctx, sc.mgmt, "start-chat "+o.jid.String()); err != nil {
-		return err
+	t = time.Now()
+	if err := b.Client().AddContact(ctx, sc.userJID, "Matrix user"); err != nil {
+		return fmt.Errorf("otrbuddy could not add %s: %w", sc.userJID, err)
 	}
-	sc.tr.say(sc.matrixSide(), "sent the bot: start-chat %s", o.jid)
-	invite, err := sc.mx.WaitEventFrom(ctx, cursor, "", func(e *event.Event) bool {
-		return e.Type == event.StateMember && e.GetStateKey() == sc.mx.UserID.String() &&
-			e.Content.AsMember().Membership == event.MembershipInvite && e.RoomID != sc.mgmt && e.RoomID != sc.portal
-	})
+	sc.tr.say(o.side(), "added %s to its contacts and asked to see its presence", sc.userJID)
+	req, err := sc.mx.WaitEventFrom(ctx, cursor, "", func(e *event.Event) bool { return otrKind(sc.bot, e) == "subscription_request" })
 	if err != nil {
-		return fmt.Errorf("no portal invite after start-chat: %w", err)
+		return fmt.Errorf("the bridge showed no subscription request: %w", err)
 	}
-	o.portal = invite.RoomID
-	if err := sc.mx.WaitJoined(ctx, o.portal, sc.mx.UserID); err != nil {
+	o.portal = req.RoomID
+	sc.tr.say(sc.matrixSide(), "bot, in a new portal %s: %q (%s)", o.portal, req.Content.AsMessage().Body, since(t))
+	if _, err := sc.mx.SendReaction(ctx, o.portal, req.ID, "✅"); err != nil {
 		return err
 	}
-	sc.tr.say(sc.matrixSide(), "invited to a new portal %s with %s, joined (%s)", o.portal, o.ghost, since(t))
+	sc.tr.say(sc.matrixSide(), "reacted ✅ to the request")
+	if _, err := waitNotice(ctx, sc, cursor, "subscription_approved"); err != nil {
+		return err
+	}
+	online, err := waitOTR(ctx, b, func(e otrbuddy.Event) bool { return e.Kind == otrbuddy.Online && e.Peer.Bare().Equal(sc.userJID) })
+	if err != nil {
+		return fmt.Errorf("otrbuddy never saw the user online: %w", err)
+	}
+	sc.tr.say(o.side(), "sees %s online (%s)", online.Peer, since(t))
 	sub, err := waitOTR(ctx, b, func(e otrbuddy.Event) bool { return e.Kind == otrbuddy.Subscribed })
 	if err != nil {
-		return fmt.Errorf("the bridge account never asked for otrbuddy's presence: %w", err)
+		return fmt.Errorf("the bridge account never asked for otrbuddy's presence in return: %w", err)
 	}
-	sc.tr.say(o.side(), "approved %s's presence subscription: the bridge sees it online", sub.Peer)
+	sc.tr.say(o.side(), "approved %s's presence subscription in return: the bridge sees it online too", sub.Peer)
 
 	const hello = "Hi! My client runs libotr. Shall we go off the record?"
 	cursor = sc.mx.Cursor()
@@ -113,26 +123,26 @@ func actOTRBuddy(ctx context.Context, sc *scene) error {
 	return nil
 }
 
-// actOTRStart: `!xmpp otr start`; the bridge queries, libotr answers, both
-// sides report the session secure.
+// actOTRStart: otrbuddy sends libotr's OTR query; the bridge asks the Matrix
+// user, who accepts with `!xmpp otr accept`; both sides report the session
+// secure.
 func actOTRStart(ctx context.Context, sc *scene) error {
 	o := sc.otr
 	cursor := sc.mx.Cursor()
 	t := time.Now()
-	if _, err := sc.mx.SendText(ctx, o.portal, "!xmpp otr start"); err != nil {
+	if err := o.buddy.Query(ctx, sc.userJID); err != nil {
 		return err
 	}
-	sc.tr.say(sc.matrixSide(), "sent in the portal: !xmpp otr start")
-	started, err := waitNotice(ctx, sc, cursor, "started")
+	sc.tr.say(o.side(), "sent libotr's OTR query")
+	pending, err := waitNotice(ctx, sc, cursor, "pending_acceptance")
 	if err != nil {
 		return err
 	}
-	sc.tr.say(sc.matrixSide(), "bot: %q", started.Content.AsMessage().Body)
-	query, err := waitWire(ctx, o.buddy, func(w string) bool { return strings.Contains(w, "?OTR") })
-	if err != nil {
-		return fmt.Errorf("otrbuddy received no OTR query: %w", err)
+	sc.tr.say(sc.matrixSide(), "bot: %q (%s)", pending.Content.AsMessage().Body, since(t))
+	if _, err := sc.mx.SendText(ctx, o.portal, "!xmpp otr accept"); err != nil {
+		return err
 	}
-	sc.tr.say(o.side(), "received the query on the wire: %s", wire(query))
+	sc.tr.say(sc.matrixSide(), "sent in the portal: !xmpp otr accept")
 	secure, err := waitNotice(ctx, sc, cursor, "secure")
 	if err != nil {
 		return err
