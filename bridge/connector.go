@@ -51,6 +51,7 @@ func (c *Connector) Init(br *bridgev2.Bridge) {
 		proc.AddHandler(loginCommand)
 	}
 	c.watchMembers()
+	c.watchEdits()
 }
 
 // Start starts, when OTR is enabled, the process-wide OTR session manager. Every login connects on its own.

@@ -39,6 +39,10 @@ type otrLayer struct {
 	// mu guards chats.
 	mu    sync.Mutex
 	chats map[otrKey]*otrChat
+	// answeredSet (in answeredOrder) holds request notices already answered
+	// (otrhooks.go); guarded by mu.
+	answeredSet   map[id.EventID]bool
+	answeredOrder []id.EventID
 	// markMu serialises read-modify-write of the marks in the database (otrguard.go).
 	markMu sync.Mutex
 }

@@ -62,6 +62,7 @@ func (l *otrLayer) dropInvite(ctx context.Context, key otrKey) {
 	if invite == "" {
 		return
 	}
+	l.answered(id.EventID(strings.TrimPrefix(string(invite), otrInvitePrefix)))
 	if err := l.conn.Bridge.DB.Message.DeleteAllParts(ctx, key.login, invite); err != nil {
 		l.log.Debug().Err(err).Msg("Could not delete the OTR invitation row")
 	}

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,6 +168,9 @@ func (c *Client) approveSubscription(ctx context.Context, contact jid.JID, appro
 	delete(c.subs.pending, contact.String())
 	c.subs.mu.Unlock()
 	if row != "" {
+		if l := c.conn.otr; l != nil {
+			l.answered(id.EventID(strings.TrimPrefix(string(row), subRequestPrefix)))
+		}
 		if err := c.conn.Bridge.DB.Message.DeleteAllParts(ctx, c.login.ID, row); err != nil {
 			c.log.Debug().Err(err).Msg("Could not delete the subscription request row")
 		}

@@ -99,6 +99,23 @@ func TestBuddyWritesFirstThenOTR(t *testing.T) {
 	}); err != nil {
 		t.Errorf("the room topic does not show OTR: %v", err)
 	}
+	// An edit of an OTR message, and a reaction to the answered request, get a sentence.
+	cursor = alice.Cursor()
+	edit := &event.MessageEventContent{MsgType: event.MsgText, Body: "* changed"}
+	edit.SetEdit(mine)
+	if _, err := alice.SendMessageEvent(ctxFor(t), portal, event.EventMessage, edit); err != nil {
+		t.Fatal(err)
+	}
+	if n := alice.waitNotice(t, cursor, portal, "not_sent"); !strings.Contains(n.Content.AsMessage().Body, "Edits are not sent off the record") {
+		t.Errorf("edit of an OTR message: %q", n.Content.AsMessage().Body)
+	}
+	cursor = alice.Cursor()
+	if _, err := alice.SendReaction(ctxFor(t), portal, req.ID, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	if n := alice.waitNotice(t, cursor, portal, "not_sent"); !strings.Contains(n.Content.AsMessage().Body, "already answered") {
+		t.Errorf("reaction to an answered request: %q", n.Content.AsMessage().Body)
+	}
 	for _, e := range alice.Events(portal) {
 		if e.Sender != alice.bot || e.Type != event.EventMessage {
 			continue
