@@ -168,7 +168,7 @@ func fnOTR(ce *commands.Event) {
 		return
 	}
 	if sub == "verify" || sub == "ask" {
-		reply("smp_started", "Verification started; waiting for "+contact.String()+".", nil)
+		reply("smp_started", "🔐 Verification started; waiting for "+c.contactName(contact)+" to answer.", nil)
 	}
 }
 

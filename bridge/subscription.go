@@ -110,9 +110,12 @@ func (c *Client) subscriptionRequest(contact jid.JID) {
 		c.subs.mu.Unlock()
 		return
 	}
-	name := c.contactName(contact)
+	who := c.contactName(contact)
+	if c.rosterName(contact) != "" {
+		who += " (" + md(contact.String()) + ")"
+	}
 	prefix := c.conn.Bridge.Config.CommandPrefix
-	text := "👤 " + name + " (" + contact.String() + ") wants to see when you are online. Approve with `" + prefix +
+	text := "👤 " + who + " wants to see when you are online. Approve with `" + prefix +
 		" subscription approve` or a ✅ reaction; deny with `" + prefix + " subscription deny` or ❌."
 	evtID := sendBotNotice(ctx, c.conn.Bridge.Bot, room, "subscription_request", text, nil)
 	if evtID == "" {
