@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -123,7 +124,16 @@ func (ib *inbox) deliver(ctx context.Context, it inboxItem) bool {
 		}
 		if !ib.homeserverUp(ctx) {
 			ib.c.log.Info().Err(err).Msg("The homeserver is down; incoming messages wait in memory until it is back")
+			down, said := time.Now(), time.Now()
 			for !ib.homeserverUp(ctx) {
+				if time.Since(said) >= 30*time.Second {
+					said = time.Now()
+					ib.mu.Lock()
+					waiting := len(ib.items)
+					ib.mu.Unlock()
+					ib.c.log.Info().Int("waiting", waiting).Int("down_for_s", int(time.Since(down).Seconds())).
+						Msg("Still waiting for the homeserver")
+				}
 				select {
 				case <-time.After(inboxRetryMin):
 				case <-ctx.Done():
@@ -154,16 +164,30 @@ func (ib *inbox) deliver(ctx context.Context, it inboxItem) bool {
 	}
 }
 
-// homeserverUp reports whether the homeserver answers at all.
+// homeserverUp reports whether the homeserver answers at all: one plain
+// GET of /_matrix/client/versions with a short timeout (mautrix's own client
+// would retry for about a minute first).
 func (ib *inbox) homeserverUp(ctx context.Context) bool {
 	mc, ok := ib.c.conn.Bridge.Matrix.(*matrix.Connector)
 	if !ok || mc.AS == nil {
 		return true
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	cli := mc.AS.BotClient()
+	if cli == nil || cli.HomeserverURL == nil || cli.Client == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_, err := mc.AS.BotClient().Versions(ctx)
-	return err == nil
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cli.HomeserverURL.JoinPath("/_matrix/client/versions").String(), nil)
+	if err != nil {
+		return true
+	}
+	resp, err := cli.Client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode < 500
 }
 
 // reportDropped tells the user, per portal, how many messages were lost.

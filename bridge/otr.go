@@ -81,6 +81,8 @@ type otrChat struct {
 	wireOrder   []string
 	lostDetail  string
 	lostCount   int
+	// lostRemoved is how many OTR copies were redacted when it was lost.
+	lostRemoved int
 	// savedTopic is the room topic from before OTR put its own.
 	savedTopic string
 	// userEnding is set while the user's own end or deny runs.
@@ -592,9 +594,11 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 		l.unhold(key, info)
 	}
 	if err != nil {
-		qctx, cancel := quietCtx()
-		defer cancel()
-		l.notice(qctx, key, "refused", "Your message was not sent: "+otrUserError(err), map[string]any{"state": st.State.String()})
+		if !errors.Is(err, otr.ErrFinished) { // the finished notice already says so
+			qctx, cancel := quietCtx()
+			defer cancel()
+			l.notice(qctx, key, "refused", "Your message was not sent: "+otrUserError(err), map[string]any{"state": st.State.String()})
+		}
 		return true, otrRefusal(otrUserError(err))
 	}
 	if outcome == otr.SentEncrypted || outcome == otr.Held {

@@ -147,7 +147,7 @@ func (l *otrLayer) setLost(key otrKey, reason string) {
 	defer l.mu.Unlock()
 	ch := l.chatLocked(key)
 	if ch.lost == "" {
-		ch.lost, ch.lostNoticed = reason, false
+		ch.lost, ch.lostNoticed, ch.lostRemoved = reason, false, 0
 	}
 }
 
@@ -156,7 +156,7 @@ func (l *otrLayer) clearLost(key otrKey) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if ch := l.chats[key]; ch != nil {
-		ch.lost, ch.lostNoticed = "", false
+		ch.lost, ch.lostNoticed, ch.lostRemoved, ch.lostCount, ch.lostDetail = "", false, 0, 0, ""
 	}
 }
 
@@ -216,6 +216,15 @@ func (l *otrLayer) lostText(key otrKey, reason string) string {
 	default:
 		why = "The off-the-record conversation with " + who + " ended."
 	}
+	l.mu.Lock()
+	removed := 0
+	if ch := l.chats[key]; ch != nil {
+		removed = ch.lostRemoved
+	}
+	l.mu.Unlock()
+	if removed > 0 {
+		why += " " + plainCount(removed, "off-the-record message") + " removed from this room."
+	}
 	return "⚠️ " + why + " Your messages here are not sent until you start OTR again with " + l.cmd("start") +
 		" or continue without encryption with " + l.cmd("end") + "."
 }
@@ -273,7 +282,10 @@ func (l *otrLayer) guard(key otrKey, ev otr.Event) (prev otr.State, quiet bool) 
 		l.setMark(key, "lost")
 		ctx, cancel := quietCtx()
 		defer cancel()
-		l.over(ctx, key, false)
+		removed := l.over(ctx, key, false)
+		l.mu.Lock()
+		l.chatLocked(key).lostRemoved = removed
+		l.mu.Unlock()
 		l.announceLost(key, l.lostReason(key))
 		return prev, true
 	}

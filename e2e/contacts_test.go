@@ -170,6 +170,37 @@ func TestSubscriptionAutoApprove(t *testing.T) {
 	bob.waitOnline(t, ev0)
 }
 
+// TestOTRBuddyUnseenEnds: the bridge cannot see the buddy's presence (it
+// never approved the bridge's request), yet the buddy writes first and asks
+// for OTR: the user can accept (a buddy who just wrote OTR is online). When
+// the buddy ends OTR, the user's next message is refused and marked failed
+// with one notice, never sent.
+func TestOTRBuddyUnseenEnds(t *testing.T) {
+	alice := newMatrixUser(t, false)
+	bob := newOTRBuddyApproving(t, alice.jid, false)
+	cursor := alice.Cursor()
+	bob.subscribeTo(t, alice)
+	req := alice.waitBotNotice(t, cursor, "subscription_request")
+	portal := req.RoomID
+	alice.commandIn(t, portal, "!xmpp subscription approve")
+	c := &otrChat{alice: alice, bob: bob, portal: portal, ghost: ghostWithPrefix(mainGhostPrefix, bob.jid)}
+	ev0, _ := bob.mark()
+	cursor = alice.Cursor()
+	bob.query(t)
+	alice.waitNotice(t, cursor, portal, "pending_acceptance")
+	c.otr(t, "accept", "secure")
+	bob.waitSecure(t, ev0)
+	bob.say(t, "bye now")
+	c.waitOTRMessage(t, "bye now")
+	cursor = alice.Cursor()
+	bob.end(t)
+	alice.waitNotice(t, cursor, portal, "finished")
+	c.refused(t, "are you still there "+uniqueName("r"))
+	if kinds := alice.noticesSince(cursor, portal); len(kinds) != 1 {
+		t.Errorf("notices after the buddy ended: %v, want one", kinds)
+	}
+}
+
 // TestOTRBuddyEndsUnseen: the buddy's client drops OTR without telling us
 // (as clients do when they think the contact is offline). The user's next
 // message goes out encrypted and the buddy's libotr cannot read it (libotr

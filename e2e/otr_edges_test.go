@@ -233,8 +233,8 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-// TestHomeserverOutageKeepsIncoming: the homeserver is down for longer than
-// mautrix's own retry budget while a contact sends 20 messages. None is
+// TestHomeserverOutageKeepsIncoming: the homeserver is down for two minutes,
+// twice mautrix's own retry budget, while a contact sends 20 messages. None is
 // receipted while Matrix has not accepted it; once the homeserver is back all
 // 20 appear in Matrix, in order, and each gets its receipt.
 func TestHomeserverOutageKeepsIncoming(t *testing.T) {
@@ -263,7 +263,11 @@ func TestHomeserverOutageKeepsIncoming(t *testing.T) {
 	// mautrix gives up its own retries after about a minute; only then is the
 	// outage longer than its budget.
 	waitLogLine(t, st.bridge.LogPath(), logOffset, "Failed to send message part to Matrix", 3*time.Minute)
-	waitLogLine(t, st.bridge.LogPath(), logOffset, "incoming messages wait in memory", time.Minute)
+	logOffset = waitLogLine(t, st.bridge.LogPath(), logOffset, "incoming messages wait in memory", time.Minute)
+	// Keep it down for two minutes in all: the bridge says so every 30 s.
+	for range 2 {
+		logOffset = waitLogLine(t, st.bridge.LogPath(), logOffset, "Still waiting for the homeserver", time.Minute)
+	}
 	// Nothing can have been accepted while the homeserver is down: no receipt yet.
 	for _, ev := range bob.Since(mark0) {
 		if ev.Kind == xmppbuddy.Receipt {

@@ -41,10 +41,17 @@ type otrBuddy struct {
 // while online fail t at cleanup.
 func newOTRBuddy(t *testing.T, alice jid.JID) *otrBuddy {
 	t.Helper()
+	return newOTRBuddyApproving(t, alice, true)
+}
+
+// newOTRBuddyApproving is newOTRBuddy; approve false leaves every presence
+// subscription request of the bridge account unanswered.
+func newOTRBuddyApproving(t *testing.T, alice jid.JID, approve bool) *otrBuddy {
+	t.Helper()
 	account, pass := xmppAccount(t, "otrbob")
 	cfg := st.full.OTRBuddyConfig(account, pass, "otrclient")
 	cfg.ReconnectMin, cfg.ReconnectMax = 100*time.Millisecond, time.Second
-	cfg.ApproveSubscriptions, cfg.Record = true, true
+	cfg.ApproveSubscriptions, cfg.Record = approve, true
 	bd, err := otrbuddy.Start(ctxFor(t), cfg)
 	if err != nil {
 		t.Fatalf("starting the OTR buddy %s: %v", account, err)
