@@ -1,12 +1,16 @@
 package bridge
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/offrecord/offrecord/otr"
+)
 
 // wordJoiner is an invisible character that breaks OTR markers apart.
 const wordJoiner = "\u2060"
 
-// otrWhitespaceTagBase is the start of an OTR whitespace tag (OTR spec, "Tagged plaintext messages").
-const otrWhitespaceTagBase = " \t  \t\t\t\t \t \t \t  "
+// otrWhitespaceTagBase is the start of an OTR whitespace tag.
+const otrWhitespaceTagBase = otr.WhitespaceTag
 
 // escapeOTR keeps text from Matrix from being taken as OTR protocol data by
 // the contact's client: libotr looks for "?OTR" and for the whitespace tag

@@ -58,10 +58,8 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	out := xmppad.Outgoing{To: contact, RequestReceipt: true, Markable: true, ChatState: xmppad.ChatActive}
 	content := msg.Content
 	switch content.MsgType {
-	case event.MsgText, event.MsgNotice:
-		out.Body = content.Body
-	case event.MsgEmote:
-		out.Body = "/me " + content.Body
+	case event.MsgText, event.MsgNotice, event.MsgEmote:
+		out.Body = xmppBody(content.MsgType, content.Body)
 	case event.MsgImage, event.MsgFile, event.MsgVideo, event.MsgAudio:
 		link, err := c.uploadMatrixMedia(ctx, xc, content)
 		if err != nil {
@@ -115,10 +113,7 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	_, stanzaID := parseMessageID(msg.EditTarget.ID)
-	body := strings.TrimPrefix(msg.Content.Body, "* ")
-	if msg.Content.MsgType == event.MsgEmote {
-		body = "/me " + body
-	}
+	body := xmppBody(msg.Content.MsgType, strings.TrimPrefix(msg.Content.Body, "* "))
 	_, err = c.send(ctx, xc, contact, xmppad.Outgoing{To: contact, Body: body, Replace: stanzaID, RequestReceipt: true})
 	if err != nil {
 		return bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()

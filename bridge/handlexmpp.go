@@ -219,10 +219,8 @@ func (c *Client) convertIncomingEdit(ctx context.Context, portal *bridgev2.Porta
 
 // textContent converts an XMPP body to Matrix text, mapping "/me " to an emote.
 func textContent(body string) *event.MessageEventContent {
-	if rest, ok := strings.CutPrefix(body, "/me "); ok {
-		return &event.MessageEventContent{MsgType: event.MsgEmote, Body: rest}
-	}
-	return &event.MessageEventContent{MsgType: event.MsgText, Body: body}
+	msgType, text := matrixText(body)
+	return &event.MessageEventContent{MsgType: msgType, Body: text}
 }
 
 // HandleChatState maps XEP-0085 chat states to Matrix typing notifications.

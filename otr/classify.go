@@ -23,7 +23,7 @@ const (
 )
 
 // whitespaceTagBase is the 16-byte whitespace tag prefix ("OT" in tabs and spaces).
-var whitespaceTagBase = []byte(" \t  \t\t\t\t \t \t \t  ")
+var whitespaceTagBase = []byte(WhitespaceTag)
 
 // classify tells what wire text is, by the same rules as otr3 (a "?OTR"
 // prefix, or a whitespace tag anywhere).
