@@ -80,6 +80,7 @@ type OTRConfig struct {
 	IdleTimeout            time.Duration `yaml:"idle_timeout"`
 	RedactOnEnd            bool          `yaml:"redact_on_end"`
 	RequireEncryptedPortal bool          `yaml:"require_encrypted_portal"`
+	EncryptPortals         bool          `yaml:"encrypt_portals"`
 }
 
 // DisplaynameParams are the values available to displayname_template.
@@ -171,7 +172,7 @@ func Upgrade(helper up.Helper) {
 	for _, key := range []string{"policy", "key_mode", "start_timeout", "accept_timeout", "idle_timeout"} {
 		helper.Copy(up.Str, "otr", key)
 	}
-	for _, key := range []string{"enabled", "allow_v2", "redact_on_end", "require_encrypted_portal"} {
+	for _, key := range []string{"enabled", "allow_v2", "redact_on_end", "require_encrypted_portal", "encrypt_portals"} {
 		helper.Copy(up.Bool, "otr", key)
 	}
 	if key, ok := helper.Get(up.Str, "password_key"); !ok || key == "generate" || key == "" {
