@@ -46,6 +46,7 @@ type Connector struct {
 func (c *Connector) Init(br *bridgev2.Bridge) {
 	c.Bridge = br
 	c.watchMembers()
+	c.watchMegolm()
 }
 
 // Start registers the otr command and, when OTR is enabled, starts the

@@ -45,6 +45,8 @@ type otrLayer struct {
 	chats map[otrKey]*otrChat
 	// markMu serialises read-modify-write of the marks in the database (otrguard.go).
 	markMu sync.Mutex
+	// megolm deletes the Megolm keys of ended OTR spans (otrmegolm.go).
+	megolm *megolmGuard
 }
 
 // otrKey names one OTR conversation: a login and a contact's bare JID.
@@ -111,6 +113,7 @@ func newOTRLayer(c *Connector) *otrLayer {
 		Send:           l.sendWire,
 		OnEvent:        l.onEvent,
 	})
+	l.megolm = newMegolmGuard(l)
 	return l
 }
 
