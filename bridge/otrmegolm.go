@@ -469,6 +469,12 @@ func (g *megolmGuard) observe(ctx context.Context, evt *event.Event) {
 	if err != nil {
 		return
 	}
+	if evt.Sender == g.l.conn.Bridge.Bot.GetMXID() {
+		return // the bridge's own sessions: rotated at the start, found by time at the end
+	}
+	if _, ghost := g.l.conn.Bridge.Matrix.ParseGhostMXID(evt.Sender); ghost {
+		return
+	}
 	qctx, cancel := quietCtx()
 	defer cancel()
 	g.mu.Lock()
