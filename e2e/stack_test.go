@@ -31,16 +31,16 @@ type stack struct {
 	hs      *dendritetest.Server
 	bridge  *bridgetest.Bridge
 	bot     id.UserID
-	// e2ee is a second bridge whose portals are all Matrix-encrypted (and
-	// which allows OTR only in encrypted portals); it starts only when a test
-	// needs it (see startE2EEBridge).
+	// e2ee is a second bridge on the OTR defaults: its portals are
+	// Matrix-encrypted and it allows OTR only in encrypted portals; it
+	// starts only when a test needs it (see startE2EEBridge).
 	e2ee *bridgetest.Bridge
 	// noOTR is a third bridge with OTR disabled; it starts only when a test
 	// needs it (see startNoOTRBridge).
 	noOTR *bridgetest.Bridge
 	// strict is a fourth bridge that allows OTR only in encrypted portals
-	// but does not encrypt portals by default; it starts only when a test
-	// needs it (see startStrictBridge).
+	// (the default) but does not encrypt portals (otr.encrypt_portals off);
+	// it starts only when a test needs it (see startStrictBridge).
 	strict *bridgetest.Bridge
 }
 
@@ -101,30 +101,33 @@ func runWithStack(m *testing.M) (int, error) {
 		},
 	}
 	// OTR on the main bridge, with short timeouts so that the timeout
-	// paths can be awaited in a test.
+	// paths can be awaited in a test, in plaintext portals (not the
+	// default) so that its tests need no Matrix encryption.
 	opts.Network = map[string]any{
-		"otr.enabled":        true,
-		"otr.accept_timeout": "4s",
-		"otr.start_timeout":  "20s",
+		"otr.enabled":                  true,
+		"otr.accept_timeout":           "4s",
+		"otr.start_timeout":            "20s",
+		"otr.require_encrypted_portal": false,
+		"otr.encrypt_portals":          false,
 	}
 	if s.bridge, err = bridgetest.Prepare(bin, dir+"/bridge", opts); err != nil {
 		return 0, err
 	}
-	opts.EncryptionDefault = true
+	// The E2EE bridge runs on the OTR defaults: encryption allowed,
+	// encryption.default off, and OTR's own defaults encrypt its portals and
+	// refuse OTR in unencrypted ones.
 	opts.Extra = map[string]any{
 		"appservice.id":                "offrecord-e2ee",
 		"appservice.bot.username":      "xmppe2eebot",
 		"appservice.username_template": e2eeGhostPrefix + "{{.}}",
 	}
 	opts.Network = map[string]any{
-		"otr.enabled":                  true,
-		"otr.require_encrypted_portal": true,
-		"otr.start_timeout":            "20s",
+		"otr.enabled":       true,
+		"otr.start_timeout": "20s",
 	}
 	if s.e2ee, err = bridgetest.Prepare(bin, dir+"/bridge-e2ee", opts); err != nil {
 		return 0, err
 	}
-	opts.EncryptionDefault = false
 	opts.Extra = map[string]any{
 		"appservice.id":                "offrecord-nootr",
 		"appservice.bot.username":      "xmppnootrbot",
@@ -139,7 +142,7 @@ func runWithStack(m *testing.M) (int, error) {
 		"appservice.bot.username":      "xmppstrictbot",
 		"appservice.username_template": strictGhostPrefix + "{{.}}",
 	}
-	opts.Network = map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true}
+	opts.Network = map[string]any{"otr.enabled": true, "otr.encrypt_portals": false}
 	if s.strict, err = bridgetest.Prepare(bin, dir+"/bridge-strict", opts); err != nil {
 		return 0, err
 	}
