@@ -314,10 +314,12 @@ func (g *megolmGuard) end(ctx context.Context, key otrKey, epoch string) {
 	if s.Room == "" {
 		s.Room = g.l.room(ctx, key)
 	}
+	began := time.Now()
 	targets := g.finish(ctx, s)
 	delete(g.spans, name)
 	g.saveLocked(ctx)
 	g.l.conn.checkpointDB(ctx, g.log)
+	g.log.Debug().Dur("took", time.Since(began)).Msg("Finished the Megolm side of an OTR span")
 	if len(targets) > 0 {
 		room := s.Room
 		time.AfterFunc(megolmRecheckDelay, func() { g.recheck(room, targets) })
