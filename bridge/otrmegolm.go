@@ -71,6 +71,8 @@ type megolmSpan struct {
 	devices map[id.DeviceID]bool
 	// told are the notices already given in this span (RAM only).
 	told map[string]bool
+	// ownOnly limits the end to the bridge's own sessions (a late post, RAM only).
+	ownOnly bool
 }
 
 func (s *megolmSpan) key() otrKey {
@@ -373,6 +375,9 @@ func (g *megolmGuard) finish(ctx context.Context, s *megolmSpan) map[id.SessionI
 	redacted, ratcheted := 0, 0
 	for _, sess := range sessions {
 		sid := sess.ID()
+		if s.ownOnly && sess.SenderKey != own {
+			continue
+		}
 		switch planSpanSession(sess.SenderKey == own, !sess.ReceivedAt.Before(since), s.Sessions, sid,
 			sess.RatchetSafety.NextIndex, uint(sess.Internal.FirstKnownIndex())) {
 		case spanRedact:
@@ -640,4 +645,29 @@ func (l *otrLayer) encryptPortal(ctx context.Context, portal *bridgev2.Portal) (
 		return "error", "Could not turn on encryption here; turn it on in the room settings instead."
 	}
 	return "encrypted", "🔐 End-to-end encryption is on in this room (it cannot be turned off). Start OTR with " + l.cmd("start") + "."
+}
+
+// beforePost is called before OTR plaintext is posted in a portal; the
+// returned function runs after. Plaintext decrypted during the span but
+// posted after its end (the inbox waited for the homeserver) would go out in
+// a session that outlives the span: such a copy gets a session of its own,
+// deleted right after.
+func (g *megolmGuard) beforePost(ctx context.Context, key otrKey, room id.RoomID) func() {
+	if g == nil || g.mach == nil || room == "" {
+		return func() {}
+	}
+	g.mu.Lock()
+	running := g.spans[spanName(key)] != nil
+	g.mu.Unlock()
+	if running {
+		return func() {}
+	}
+	late := &megolmSpan{Login: string(key.login), Contact: key.contact, Room: room, Since: time.Now().UnixMilli(), ownOnly: true}
+	g.rotateOwn(ctx, room)
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.finish(ctx, late)
+		g.l.conn.checkpointDB(ctx, g.log)
+	}
 }
