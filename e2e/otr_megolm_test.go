@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/offrecord/offrecord/internal/bridgetest"
+	"github.com/offrecord/offrecord/internal/dendritetest"
 )
 
 // TestOTRMegolmNoKeyAfterEnd: in an encrypted portal (the E2EE bridge runs
@@ -328,4 +329,92 @@ func checkNoSpanKey(t *testing.T, b *bridgetest.Bridge, span, before, after []*e
 	if wal, err := os.Stat(b.DBPath() + "-wal"); err == nil {
 		t.Logf("bridge WAL after the span: %d bytes", wal.Size())
 	}
+}
+
+// TestOTRMegolmNewDeviceAndKeyRequests: a second device of the Matrix user
+// logs in during OTR. Its first message there brings a notice naming it;
+// its key requests for a span session, during OTR and after the end, are
+// answered with m.room_key.withheld (never a key), each with a notice.
+func TestOTRMegolmNewDeviceAndKeyRequests(t *testing.T) {
+	bot := startE2EEBridge(t)
+	alice := newMatrixUserOf(t, bot, true)
+	c := newOTRChat(t, alice, e2eeGhostPrefix)
+	requireEncrypted(t, c)
+	c.start(t)
+	c.bob.say(t, "before the new device")
+	theirs := c.waitOTRMessage(t, "before the new device")
+	spanEvt := rawEncrypted(t, c, theirs.ID)[0]
+	spanContent := spanEvt.Content.AsEncrypted()
+
+	ctx := ctxFor(t)
+	cli, err := st.hs.Login(ctx, alice.UserID.Localpart(), alice.Password)
+	if err != nil {
+		t.Fatalf("second login: %v", err)
+	}
+	phone, err := dendritetest.NewUserFromClient(ctx, cli, dendritetest.UserOptions{E2EE: true, StoreDir: t.TempDir(), Password: alice.Password})
+	if err != nil {
+		t.Fatalf("second device: %v", err)
+	}
+	t.Cleanup(phone.Close)
+
+	if _, err := phone.State(ctx, c.portal); err != nil { // the new client learns that the room is encrypted
+		t.Fatalf("room state for the second device: %v", err)
+	}
+	cursor := alice.Cursor()
+	phoneMsg, err := phone.SendText(ctx, c.portal, "from the new device")
+	if err != nil {
+		t.Fatalf("sending from the second device: %v", err)
+	}
+	rawEncrypted(t, c, phoneMsg) // fails unless Megolm-encrypted
+	c.bob.waitEncrypted(t, "from the new device")
+	n := alice.waitNotice(t, cursor, c.portal, "megolm")
+	if body := n.Content.AsMessage().Body; !strings.Contains(body, string(phone.DeviceID)) || !strings.Contains(body, "new Matrix device") {
+		t.Errorf("new device notice: %q", body)
+	}
+
+	askKey := func(when string) {
+		t.Helper()
+		cursor := alice.Cursor()
+		pcursor := phone.Cursor()
+		//lint:ignore SA1019 the sender key names the session in a key request
+		senderKey := spanContent.SenderKey
+		if err := phone.Crypto.Machine().SendRoomKeyRequest(ctx, c.portal, senderKey, spanContent.SessionID, "",
+			map[id.UserID][]id.DeviceID{alice.bot: {"*"}}); err != nil {
+			t.Fatalf("key request %s: %v", when, err)
+		}
+		withheld, err := phone.WaitEventFrom(ctx, pcursor, "", func(e *event.Event) bool {
+			if e.Type != event.ToDeviceRoomKeyWithheld {
+				return false
+			}
+			_ = e.Content.ParseRaw(e.Type)
+			w := e.Content.AsRoomKeyWithheld()
+			return w != nil && w.SessionID == spanContent.SessionID
+		})
+		if err != nil {
+			t.Fatalf("no m.room_key.withheld for the key request %s: %v", when, err)
+		}
+		if code := withheld.Content.AsRoomKeyWithheld().Code; code != event.RoomKeyWithheldUnavailable {
+			t.Errorf("withheld code %s %q, want m.unavailable", when, code)
+		}
+		for _, e := range phone.Events("") {
+			if e.Type == event.ToDeviceForwardedRoomKey {
+				t.Errorf("the bridge forwarded a room key %s", when)
+			}
+		}
+		if sess, _ := phone.Crypto.Machine().CryptoStore.GetGroupSession(ctx, c.portal, spanContent.SessionID); sess != nil {
+			t.Errorf("the second device holds the span session %s", when)
+		}
+		n := alice.waitNotice(t, cursor, c.portal, "megolm")
+		if body := n.Content.AsMessage().Body; !strings.Contains(body, string(phone.DeviceID)) || !strings.Contains(body, "asked the bridge for the keys") {
+			t.Errorf("key request notice %s: %q", when, body)
+		}
+	}
+	askKey("during OTR")
+
+	ev1, _ := c.bob.mark()
+	cursor = alice.Cursor()
+	c.send(t, "!xmpp otr end")
+	alice.waitNotice(t, cursor, c.portal, "ended")
+	c.bob.waitFinished(t, ev1)
+	askKey("after the end")
 }
