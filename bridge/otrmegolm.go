@@ -216,10 +216,22 @@ func (g *megolmGuard) attach(ctx context.Context, s *megolmSpan, room id.RoomID)
 		return
 	}
 	s.Room = room
-	s.Visibility = g.restrictHistory(ctx, room)
-	g.rotateOwn(ctx, room)
-	s.devices = g.userDevices(ctx, s.key())
+	if g.encrypted(ctx, room) {
+		s.Visibility = g.restrictHistory(ctx, room)
+		g.rotateOwn(ctx, room)
+		s.devices = g.userDevices(ctx, s.key())
+	}
 	g.saveLocked(ctx)
+}
+
+// encrypted reports whether the bridge knows a room as encrypted.
+func (g *megolmGuard) encrypted(ctx context.Context, room id.RoomID) bool {
+	mc, ok := g.l.conn.Bridge.Matrix.(*matrix.Connector)
+	if !ok || mc.StateStore == nil {
+		return true // unknown: act as if
+	}
+	enc, err := mc.StateStore.IsEncrypted(ctx, room)
+	return err != nil || enc
 }
 
 // spanByRoom returns the running span of a portal room; mu must be held.
@@ -312,6 +324,10 @@ func (g *megolmGuard) end(ctx context.Context, key otrKey, epoch string) {
 	s := g.spans[name]
 	if s == nil {
 		return // already finished (or never started with encryption)
+	}
+	if epoch != "" && s.Epoch != epoch {
+		g.log.Debug().Msg("Ignoring the end of an older OTR span")
+		return
 	}
 	if s.Room == "" {
 		s.Room = g.l.room(ctx, key)
