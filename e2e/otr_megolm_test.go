@@ -376,9 +376,7 @@ func TestOTRMegolmNewDeviceAndKeyRequests(t *testing.T) {
 		t.Helper()
 		cursor := alice.Cursor()
 		pcursor := phone.Cursor()
-		//lint:ignore SA1019 the sender key names the session in a key request
-		senderKey := spanContent.SenderKey
-		if err := phone.Crypto.Machine().SendRoomKeyRequest(ctx, c.portal, senderKey, spanContent.SessionID, "",
+		if err := phone.Crypto.Machine().SendRoomKeyRequest(ctx, c.portal, spanContent.SenderKey, spanContent.SessionID, "",
 			map[id.UserID][]id.DeviceID{alice.bot: {"*"}}); err != nil {
 			t.Fatalf("key request %s: %v", when, err)
 		}
