@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto"
 	"maunium.net/go/mautrix/crypto/olm"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -314,11 +315,13 @@ func checkNoSpanKey(t *testing.T, b *bridgetest.Bridge, span, before, after []*e
 			t.Errorf("a span session's key material is still in the bridge's files: %v", hits)
 		}
 	}
-	if hits := filesContaining(t, b.Dir, canary); len(hits) > 0 {
-		t.Errorf("the canary is in the bridge's files: %v", hits)
-	}
-	if hits := filesContaining(t, st.hs.Dir(), canary); len(hits) > 0 {
-		t.Errorf("the canary is in Dendrite's files: %v", hits)
+	if canary != "" {
+		if hits := filesContaining(t, b.Dir, canary); len(hits) > 0 {
+			t.Errorf("the canary is in the bridge's files: %v", hits)
+		}
+		if hits := filesContaining(t, st.hs.Dir(), canary); len(hits) > 0 {
+			t.Errorf("the canary is in Dendrite's files: %v", hits)
+		}
 	}
 	if len(span) > 0 {
 		ct := string(span[0].Content.AsEncrypted().MegolmCiphertext)
@@ -415,4 +418,88 @@ func TestOTRMegolmNewDeviceAndKeyRequests(t *testing.T) {
 	alice.waitNotice(t, cursor, c.portal, "ended")
 	c.bob.waitFinished(t, ev1)
 	askKey("after the end")
+}
+
+// TestOTRMegolmClientKeepsSession: the Matrix user's client does not rotate
+// its Megolm session when OTR starts (simulated: its outbound session lost
+// its history flag, so mautrix-go keeps it through the history visibility
+// change). The portal gets a notice saying so; after the end the bridge's
+// copy of that session decrypts none of the span, and the user's later
+// messages in the same session still decrypt. The price, documented: the
+// bridge's copy no longer decrypts that session's messages from before OTR.
+func TestOTRMegolmClientKeepsSession(t *testing.T) {
+	bot := startE2EEBridge(t)
+	alice := newMatrixUserOf(t, bot, true)
+	c := newOTRChat(t, alice, e2eeGhostPrefix)
+	requireEncrypted(t, c)
+	before := plainBothWays(t, c, "before")
+	store, ok := alice.Crypto.Machine().CryptoStore.(*crypto.SQLCryptoStore)
+	if !ok {
+		t.Fatal("the test user's crypto store is not SQL")
+	}
+	ctx := ctxFor(t)
+	if res, err := store.DB.Exec(ctx, "UPDATE crypto_megolm_outbound_session SET shared_history = NULL WHERE room_id = $1", c.portal); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d outbound sessions of the user in the portal, want 1", n)
+	}
+
+	cursor := alice.Cursor()
+	c.start(t)
+	spanFrom := alice.Cursor()
+	mine := c.send(t, "kept session "+uniqueName("k"))
+	n := alice.waitNotice(t, cursor, c.portal, "megolm")
+	if body := n.Content.AsMessage().Body; !strings.Contains(body, "kept the encryption session") {
+		t.Errorf("notice for a client that kept its session: %q", body)
+	}
+	c.bob.say(t, "to a kept session")
+	theirs := c.waitOTRMessage(t, "to a kept session")
+	span := rawEncrypted(t, c, encryptedSince(c, spanFrom, alice.Cursor(), mine, theirs.ID)...)
+	kept := sessionOf(t, before, alice.UserID)
+	if sessionOf(t, span, alice.UserID) != kept {
+		t.Fatal("the user's client rotated after all: the test proves nothing")
+	}
+
+	ev1, _ := c.bob.mark()
+	cursor = alice.Cursor()
+	endCmd := c.send(t, "!xmpp otr end")
+	alice.waitNotice(t, cursor, c.portal, "ended")
+	c.bob.waitFinished(t, ev1)
+	span = append(span, rawEncrypted(t, c, endCmd)...)
+	c.bob.end(t)
+	after := plainBothWays(t, c, "after")
+	if sessionOf(t, after, alice.UserID) != kept {
+		t.Fatal("the user's client rotated at the end: the test proves less than it says")
+	}
+	if err := st.e2ee.Stop(); err != nil {
+		t.Fatalf("stopping the E2EE bridge: %v", err)
+	}
+	// The user's plain message before OTR is in the kept session: cut off
+	// with the span, by design. The buddy's still decrypts.
+	var buddyBefore, userBefore []*event.Event
+	for _, e := range before {
+		if e.Sender == alice.UserID {
+			userBefore = append(userBefore, e)
+		} else {
+			buddyBefore = append(buddyBefore, e)
+		}
+	}
+	checkNoSpanKey(t, st.e2ee, span, buddyBefore, after, nil, "")
+	for _, e := range userBefore {
+		if sid := decrypts(e, storedSessions(t, st.e2ee)); sid != "" {
+			t.Errorf("the kept session's pre-OTR message still decrypts with %s: the ratchet did not reach past the span", sid)
+		}
+	}
+}
+
+// sessionOf is the Megolm session of sender's (only) event among events.
+func sessionOf(t *testing.T, events []*event.Event, sender id.UserID) id.SessionID {
+	t.Helper()
+	for _, e := range events {
+		if e.Sender == sender {
+			return e.Content.AsEncrypted().SessionID
+		}
+	}
+	t.Fatalf("no event from %s", sender)
+	return ""
 }
