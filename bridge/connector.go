@@ -66,6 +66,7 @@ func (c *Connector) Start(ctx context.Context) error {
 // Stop wipes every OTR key left (logins have ended their sessions by now).
 func (c *Connector) Stop() {
 	if c.otr != nil {
+		c.otr.megolm.stop()
 		c.otr.mgr.Close()
 	}
 }

@@ -87,9 +87,11 @@ type megolmGuard struct {
 	log  zerolog.Logger
 	mach *crypto.OlmMachine // nil without end-to-bridge encryption
 
-	// mu guards spans and ended, and the key-value record.
+	// mu guards spans, left and ended, and the key-value record.
 	mu    sync.Mutex
 	spans map[string]*megolmSpan
+	// left are ended spans whose history visibility is still to be restored.
+	left map[string]*megolmSpan
 	// ended are sessions of spans ended since the start, for key request notices.
 	ended map[id.SessionID]otrKey
 }
@@ -101,6 +103,7 @@ func newMegolmGuard(l *otrLayer) *megolmGuard {
 		l:     l,
 		log:   l.log.With().Str("component", "otr_megolm").Logger(),
 		spans: map[string]*megolmSpan{},
+		left:  map[string]*megolmSpan{},
 		ended: map[id.SessionID]otrKey{},
 	}
 	mc, _ := l.conn.Bridge.Matrix.(*matrix.Connector)
@@ -153,13 +156,21 @@ func (g *megolmGuard) loadSpans(ctx context.Context) map[string]*megolmSpan {
 	return out
 }
 
-// saveLocked writes the records of the running spans; mu must be held.
+// saveLocked writes the records of the running spans and of those not
+// finished yet; mu must be held.
 func (g *megolmGuard) saveLocked(ctx context.Context) {
-	if len(g.spans) == 0 {
+	all := make(map[string]*megolmSpan, len(g.spans)+len(g.left))
+	for name, s := range g.left {
+		all[name] = s
+	}
+	for name, s := range g.spans {
+		all[name] = s
+	}
+	if len(all) == 0 {
 		g.l.conn.Bridge.DB.KV.Delete(ctx, megolmSpansKey)
 		return
 	}
-	raw, _ := json.Marshal(g.spans)
+	raw, _ := json.Marshal(all)
 	g.l.conn.Bridge.DB.KV.Set(ctx, megolmSpansKey, string(raw))
 }
 
@@ -335,6 +346,7 @@ func (g *megolmGuard) end(ctx context.Context, key otrKey, epoch string) {
 	began := time.Now()
 	targets := g.finish(ctx, s)
 	delete(g.spans, name)
+	g.keepUnfinished(name, s)
 	g.saveLocked(ctx)
 	g.l.conn.checkpointDB(ctx, g.log)
 	g.log.Debug().Dur("took", time.Since(began)).Msg("Finished the Megolm side of an OTR span")
@@ -370,16 +382,49 @@ func (g *megolmGuard) recheck(room id.RoomID, targets map[id.SessionID]uint) {
 	}
 }
 
-// finish deletes a span's keys in its room and returns the ratchet targets
-// it applied; mu must be held. It is safe to run more than once.
+// keepUnfinished keeps the record of an ended span whose history
+// visibility could not be restored, for the next try; mu must be held.
+func (g *megolmGuard) keepUnfinished(name string, s *megolmSpan) {
+	if s.Visibility != "" {
+		g.left[name] = s
+	} else {
+		delete(g.left, name)
+	}
+}
+
+// stop finishes the spans still running when the bridge stops (no OTR
+// session survives a restart) after any end in progress, before the
+// database closes. Whatever the homeserver could not be told is retried at
+// the next start.
+func (g *megolmGuard) stop() {
+	if g == nil || g.mach == nil {
+		return
+	}
+	ctx, cancel := quietCtx()
+	defer cancel()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.spans) == 0 {
+		return
+	}
+	for name, s := range g.spans {
+		g.finish(ctx, s)
+		delete(g.spans, name)
+		g.keepUnfinished(name, s)
+	}
+	g.saveLocked(ctx)
+	g.l.conn.checkpointDB(ctx, g.log)
+}
+
+// finish deletes a span's keys in its room, then restores the history
+// visibility (s.Visibility is cleared once done), and returns the ratchet
+// targets it applied; mu must be held. It is safe to run more than once.
 func (g *megolmGuard) finish(ctx context.Context, s *megolmSpan) map[id.SessionID]uint {
 	if s.Room == "" {
 		return nil
 	}
 	g.rotateOwn(ctx, s.Room)
-	if s.Visibility != "" && g.historyVisibility(ctx, s.Room) == event.HistoryVisibilityJoined {
-		g.setHistoryVisibility(ctx, s.Room, s.Visibility)
-	}
+	defer g.restoreHistory(ctx, s)
 	sessions, err := g.mach.CryptoStore.GetGroupSessionsForRoom(ctx, s.Room).AsList()
 	if err != nil {
 		g.log.Error().Err(err).Stringer("room_id", s.Room).Msg("Could not list the Megolm sessions of an ended OTR span")
@@ -421,6 +466,18 @@ func (g *megolmGuard) finish(ctx context.Context, s *megolmSpan) map[id.SessionI
 	g.log.Info().Stringer("room_id", s.Room).Int("redacted", redacted).Int("ratcheted", ratcheted).
 		Msg("Deleted the Megolm keys of an ended OTR span")
 	return targets
+}
+
+// restoreHistory sets back the history visibility a span changed (clients
+// rotate their sessions once more) and clears s.Visibility when done.
+func (g *megolmGuard) restoreHistory(ctx context.Context, s *megolmSpan) {
+	if s.Visibility == "" || s.ownOnly {
+		return
+	}
+	cur := g.historyVisibility(ctx, s.Room)
+	if cur != event.HistoryVisibilityJoined || g.setHistoryVisibility(ctx, s.Room, s.Visibility) {
+		s.Visibility = ""
+	}
 }
 
 // Actions on a Megolm session when its span ends.
@@ -472,6 +529,7 @@ func (g *megolmGuard) finishLeftovers() {
 			s.Room = g.l.room(ctx, s.key())
 		}
 		g.finish(ctx, s)
+		g.keepUnfinished(name, s)
 	}
 	g.saveLocked(ctx)
 	g.l.conn.checkpointDB(ctx, g.log)

@@ -503,3 +503,27 @@ func sessionOf(t *testing.T, events []*event.Event, sender id.UserID) id.Session
 	t.Fatalf("no event from %s", sender)
 	return ""
 }
+
+// TestOTRMegolmShutdown: a graceful stop during OTR ends the conversation;
+// with the bridge stopped, its store decrypts none of the span.
+func TestOTRMegolmShutdown(t *testing.T) {
+	bot := startE2EEBridge(t)
+	alice := newMatrixUserOf(t, bot, true)
+	c := newOTRChat(t, alice, e2eeGhostPrefix)
+	requireEncrypted(t, c)
+	before := plainBothWays(t, c, "before")
+	c.start(t)
+	spanFrom := alice.Cursor()
+	canary := "CANARY" + randomHex(t, 16)
+	mine := c.send(t, "to buddy "+canary)
+	c.bob.waitEncrypted(t, "to buddy "+canary)
+	c.bob.say(t, "to matrix "+canary)
+	theirs := c.waitOTRMessage(t, "to matrix "+canary)
+	span := rawEncrypted(t, c, encryptedSince(c, spanFrom, alice.Cursor(), mine, theirs.ID)...)
+	ev0, _ := c.bob.mark()
+	if err := st.e2ee.Stop(); err != nil {
+		t.Fatalf("stopping the E2EE bridge: %v", err)
+	}
+	c.bob.waitFinished(t, ev0)
+	checkNoSpanKey(t, st.e2ee, span, before, nil, nil, canary)
+}
