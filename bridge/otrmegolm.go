@@ -3,13 +3,11 @@ package bridge
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"reflect"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
-	"maunium.net/go/mautrix/bridgev2"
 	"maunium.net/go/mautrix/bridgev2/database"
 	"maunium.net/go/mautrix/bridgev2/matrix"
 	"maunium.net/go/mautrix/bridgev2/networkid"
@@ -235,16 +233,6 @@ func (g *megolmGuard) attach(ctx context.Context, s *megolmSpan, room id.RoomID)
 	g.saveLocked(ctx)
 }
 
-// encrypted reports whether the bridge knows a room as encrypted.
-func (g *megolmGuard) encrypted(ctx context.Context, room id.RoomID) bool {
-	mc, ok := g.l.conn.Bridge.Matrix.(*matrix.Connector)
-	if !ok || mc.StateStore == nil {
-		return true // unknown: act as if
-	}
-	enc, err := mc.StateStore.IsEncrypted(ctx, room)
-	return err != nil || enc
-}
-
 // spanByRoom returns the running span of a portal room; mu must be held.
 func (g *megolmGuard) spanByRoom(ctx context.Context, room id.RoomID) *megolmSpan {
 	for _, s := range g.spans {
@@ -266,48 +254,6 @@ func (g *megolmGuard) rotateOwn(ctx context.Context, room id.RoomID) {
 	if err := g.mach.CryptoStore.RemoveOutboundGroupSession(ctx, room); err != nil {
 		g.log.Warn().Err(err).Stringer("room_id", room).Msg("Could not drop the bridge's outbound Megolm session")
 	}
-}
-
-// restrictHistory sets a room's history visibility to "joined" (which makes
-// clients start new Megolm sessions) and returns what to restore, or "" when
-// nothing was changed.
-func (g *megolmGuard) restrictHistory(ctx context.Context, room id.RoomID) event.HistoryVisibility {
-	cur := g.historyVisibility(ctx, room)
-	if cur == "" || cur == event.HistoryVisibilityJoined {
-		return ""
-	}
-	if !g.setHistoryVisibility(ctx, room, event.HistoryVisibilityJoined) {
-		return ""
-	}
-	return cur
-}
-
-func (g *megolmGuard) historyVisibility(ctx context.Context, room id.RoomID) event.HistoryVisibility {
-	ms, ok := g.l.conn.Bridge.Matrix.(bridgev2.MatrixConnectorWithArbitraryRoomState)
-	if !ok {
-		return ""
-	}
-	evt, err := ms.GetStateEvent(ctx, room, event.StateHistoryVisibility, "")
-	if err != nil || evt == nil {
-		return event.HistoryVisibilityShared // the default without the state event
-	}
-	_ = evt.Content.ParseRaw(evt.Type)
-	if c, ok := evt.Content.Parsed.(*event.HistoryVisibilityEventContent); ok && c.HistoryVisibility != "" {
-		return c.HistoryVisibility
-	}
-	return event.HistoryVisibilityShared
-}
-
-func (g *megolmGuard) setHistoryVisibility(ctx context.Context, room id.RoomID, hv event.HistoryVisibility) bool {
-	_, err := g.l.conn.Bridge.Bot.SendState(ctx, room, event.StateHistoryVisibility, "", &event.Content{
-		Parsed: &event.HistoryVisibilityEventContent{HistoryVisibility: hv},
-	}, time.Time{})
-	if err != nil {
-		g.log.Warn().Err(err).Stringer("room_id", room).Str("history_visibility", string(hv)).
-			Msg("Could not change the history visibility (Matrix clients may keep their Megolm session)")
-		return false
-	}
-	return true
 }
 
 // userDevices lists the Matrix user's devices the bridge knows.
@@ -605,75 +551,6 @@ func (g *megolmGuard) sessionBefore(ctx context.Context, room id.RoomID, sid id.
 	return sess.ReceivedAt.Before(time.UnixMilli(since))
 }
 
-// hookKeySharing refuses key requests for rooms with a running span and for
-// sessions of ended spans, and tells the user.
-func (g *megolmGuard) hookKeySharing() {
-	next := g.mach.AllowKeyShare
-	g.mach.AllowKeyShare = func(ctx context.Context, device *id.Device, info event.RequestedKeyInfo) *crypto.KeyShareRejection {
-		if key, why := g.refuseKey(ctx, info); why != "" {
-			g.log.Info().Stringer("room_id", info.RoomID).Stringer("session_id", info.SessionID).
-				Stringer("device_id", device.DeviceID).Str("why", why).Msg("Refused a key request for an OTR span")
-			go g.tellKeyRequest(key, device.DeviceID, why)
-			return &crypto.KeyShareRejection{Code: event.RoomKeyWithheldUnavailable, Reason: "Keys of off-the-record conversations are not shared"}
-		}
-		return next(ctx, device, info)
-	}
-}
-
-// refuseKey says why a key request must be refused ("" to let mautrix decide).
-func (g *megolmGuard) refuseKey(ctx context.Context, info event.RequestedKeyInfo) (otrKey, string) {
-	g.mu.Lock()
-	for _, s := range g.spans {
-		if s.Room != "" && s.Room == info.RoomID {
-			g.mu.Unlock()
-			return s.key(), "running"
-		}
-	}
-	key, ended := g.ended[info.SessionID]
-	g.mu.Unlock()
-	if ended {
-		return key, "ended"
-	}
-	_, err := g.mach.CryptoStore.GetGroupSession(ctx, info.RoomID, info.SessionID)
-	var withheld *event.RoomKeyWithheldEventContent
-	if errors.As(err, &withheld) && withheld.Reason == "Session redacted: "+megolmRedactReason {
-		if portal, _ := g.l.conn.Bridge.GetPortalByMXID(ctx, info.RoomID); portal != nil {
-			if contact, err := parsePortalID(portal.ID); err == nil {
-				return otrKey{portal.Receiver, contact.String()}, "ended"
-			}
-		}
-		return otrKey{}, "ended"
-	}
-	return otrKey{}, ""
-}
-
-// tellKeyRequest posts, once per device and reason, why a key was refused.
-func (g *megolmGuard) tellKeyRequest(key otrKey, device id.DeviceID, why string) {
-	if key.login == "" {
-		return
-	}
-	g.mu.Lock()
-	s := g.spans[spanName(key)]
-	tag := "keyreq:" + why + ":" + string(device)
-	if s != nil {
-		if s.told[tag] {
-			g.mu.Unlock()
-			return
-		}
-		s.told[tag] = true
-	}
-	g.mu.Unlock()
-	text := "🔐 Your Matrix device " + string(device) + " asked the bridge for the keys of off-the-record messages. The bridge does not hand them out"
-	if why == "ended" {
-		text += ", and it has deleted them: that device cannot read the ended OTR conversation."
-	} else {
-		text += " while OTR runs, nor after it."
-	}
-	ctx, cancel := quietCtx()
-	defer cancel()
-	g.l.notice(ctx, key, "megolm", text, map[string]any{"state": "encrypted"})
-}
-
 // watchMegolm shows every encrypted Matrix event to the Megolm guard before
 // mautrix decrypts it, and creates portals encrypted when OTR asks for it.
 // It must run before the Matrix connector starts.
@@ -688,37 +565,6 @@ func (c *Connector) watchMegolm() {
 			l.megolm.observe(ctx, evt)
 		}
 	})
-}
-
-// unencryptedText is the refusal of OTR in a room without Matrix encryption.
-func (l *otrLayer) unencryptedText() string {
-	if mc, ok := l.conn.Bridge.Matrix.(*matrix.Connector); ok && mc.Config != nil && !mc.Config.Encryption.Allow {
-		return "OTR needs an end-to-end encrypted Matrix room (the homeserver would otherwise keep every message in plaintext), " +
-			"and this bridge does not allow encryption: ask the bridge administrator to set encryption.allow: true."
-	}
-	return "This Matrix room is not end-to-end encrypted, so the homeserver would keep every off-the-record message in plaintext. " +
-		"Turn on encryption with " + l.cmd("encrypt") + " (or in the room settings), then " + l.cmd("start") + " again."
-}
-
-// encryptPortal turns on Megolm encryption in a portal (the bot sends
-// m.room.encryption; the bridge and the user's clients follow).
-func (l *otrLayer) encryptPortal(ctx context.Context, portal *bridgev2.Portal) (kind, text string) {
-	mc, ok := l.conn.Bridge.Matrix.(*matrix.Connector)
-	if !ok || mc.Config == nil || !mc.Config.Encryption.Allow || portal.MXID == "" {
-		return "not_allowed", "This bridge does not allow Matrix end-to-end encryption (encryption.allow is off)."
-	}
-	if l.roomEncrypted(ctx, portal.MXID) {
-		return "encrypted", "This room is already end-to-end encrypted."
-	}
-	content := &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}
-	if rot := mc.Config.Encryption.Rotation; rot.EnableCustom {
-		content.RotationPeriodMillis, content.RotationPeriodMessages = rot.Milliseconds, rot.Messages
-	}
-	if _, err := l.conn.Bridge.Bot.SendState(ctx, portal.MXID, event.StateEncryption, "", &event.Content{Parsed: content}, time.Time{}); err != nil {
-		l.log.Warn().Err(err).Stringer("room_id", portal.MXID).Msg("Could not turn on encryption in a portal")
-		return "error", "Could not turn on encryption here; turn it on in the room settings instead."
-	}
-	return "encrypted", "🔐 End-to-end encryption is on in this room (it cannot be turned off). Start OTR with " + l.cmd("start") + "."
 }
 
 // beforePost is called before OTR plaintext is posted in a portal; the
