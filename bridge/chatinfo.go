@@ -7,6 +7,7 @@ import (
 	"go.mau.fi/util/ptr"
 	"maunium.net/go/mautrix/bridgev2"
 	"maunium.net/go/mautrix/bridgev2/database"
+	"maunium.net/go/mautrix/bridgev2/matrix"
 	"maunium.net/go/mautrix/event"
 	"mellium.im/xmpp/jid"
 
@@ -42,6 +43,25 @@ func (c *Client) dmInfo(contact jid.JID) *bridgev2.ChatInfo {
 			},
 		},
 	}
+}
+
+// encryptPortalsByDefault has new portals created end-to-end encrypted when
+// OTR is on and network.otr.encrypt_portals asks for it: every portal is a
+// DM that can carry OTR, and in an encrypted one the homeserver holds only
+// Megolm ciphertext of the OTR messages' Matrix copies. bridgev2 has no
+// per-portal hook for the initial state, so this is mautrix's own
+// encryption.default, turned on before the Matrix connector starts.
+func (c *Connector) encryptPortalsByDefault(mc *matrix.Connector) {
+	otrCfg := c.Config.OTR
+	if !otrCfg.Enabled || !otrCfg.EncryptPortals || mc.Config == nil || mc.Config.Encryption.Default {
+		return
+	}
+	if !mc.Config.Encryption.Allow {
+		c.Bridge.Log.Warn().Msg("network.otr.encrypt_portals is on but encryption.allow is off: " +
+			"portals stay unencrypted, and OTR is refused there while network.otr.require_encrypted_portal is on")
+		return
+	}
+	mc.Config.Encryption.Default = true
 }
 
 // GetUserInfo names a contact from the roster.

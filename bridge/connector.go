@@ -52,6 +52,7 @@ func (c *Connector) Init(br *bridgev2.Bridge) {
 	}
 	c.watchMembers()
 	c.watchEdits()
+	c.watchMegolm()
 }
 
 // Start starts, when OTR is enabled, the process-wide OTR session manager. Every login connects on its own.
@@ -67,6 +68,7 @@ func (c *Connector) Start(ctx context.Context) error {
 // Stop wipes every OTR key left (logins have ended their sessions by now).
 func (c *Connector) Stop() {
 	if c.otr != nil {
+		c.otr.megolm.stop()
 		c.otr.mgr.Close()
 	}
 }

@@ -44,6 +44,8 @@ type otrLayer struct {
 	answeredOrder []id.EventID
 	// markMu serialises read-modify-write of the marks in the database (otrguard.go).
 	markMu sync.Mutex
+	// megolm deletes the Megolm keys of ended OTR spans (otrmegolm.go).
+	megolm *megolmGuard
 }
 
 // otrKey names one OTR conversation: a login and a contact's bare JID.
@@ -127,6 +129,7 @@ func newOTRLayer(c *Connector) *otrLayer {
 		Send:           l.sendWire,
 		OnEvent:        l.onEvent,
 	})
+	l.megolm = newMegolmGuard(l)
 	return l
 }
 

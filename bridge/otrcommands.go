@@ -23,6 +23,7 @@ const otrHelp = "Off-the-record (OTR) commands, in a chat with one XMPP contact:
 	"* `$cmdprefix otr refresh` — make new keys\n" +
 	"* `$cmdprefix otr end` — end OTR (also confirms after the contact ended it)\n" +
 	"* `$cmdprefix otr status` — state, version, fingerprints, verification\n" +
+	"* `$cmdprefix otr encrypt` — turn on Matrix end-to-end encryption in this room (OTR needs it)\n" +
 	"* `$cmdprefix otr verify <secret>` — verify the contact with a secret you share (SMP)\n" +
 	"* `$cmdprefix otr ask <question> | <secret>` — verify with a question they answer\n" +
 	"* `$cmdprefix otr answer <secret>` — answer the contact's verification\n" +
@@ -36,7 +37,7 @@ var otrCommand = &commands.FullHandler{
 	Name: "otr",
 	Help: commands.HelpMeta{
 		Section:     commands.HelpSectionChats,
-		Description: "Off-the-record messaging: start, accept, deny, refresh, end, status, verify, ask, answer, abort, trust, help.",
+		Description: "Off-the-record messaging: start, accept, deny, refresh, end, status, encrypt, verify, ask, answer, abort, trust, help.",
 		Args:        "<_subcommand_> [_args_]",
 	},
 	RequiresPortal: true,
@@ -120,6 +121,10 @@ func fnOTR(ce *commands.Event) {
 			reply("error", "There is no off-the-record conversation to end.", nil)
 			return
 		}
+	case "encrypt":
+		kind, text := l.encryptPortal(ctx, ce.Portal)
+		reply(kind, text, nil)
+		return
 	case "status":
 		st := l.mgr.Status(account, peer)
 		text, state := statusText(contact, st), st.State.String()
@@ -253,7 +258,7 @@ func (l *otrLayer) precondition(ctx context.Context, c *Client, portal *bridgev2
 		return jid.JID{}, c.contactName(contact) + " is offline. Off-the-record needs both of you online: try again when they are."
 	}
 	if l.cfg.RequireEncryptedPortal && !l.roomEncrypted(ctx, portal.MXID) {
-		return jid.JID{}, "The bridge administrator requires this Matrix room to be end-to-end encrypted before OTR can start."
+		return jid.JID{}, l.unencryptedText()
 	}
 	return full, ""
 }

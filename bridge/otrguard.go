@@ -78,6 +78,9 @@ func (l *otrLayer) setMark(key otrKey, state string) {
 	defer cancel()
 	marks := l.loadMarks(ctx, key.login)
 	old, had := marks[key.contact]
+	over := func(s string) bool { return s == "lost" || s == "finished" }
+	// OTR starting again after a lost or finished span is a new span.
+	restarted := had && over(old.State) && state != "" && !over(state)
 	switch {
 	case state == "" && !had:
 		return
@@ -91,7 +94,7 @@ func (l *otrLayer) setMark(key otrKey, state string) {
 			defer l.spanEnded(key, old.Epoch)
 		}
 		epoch := old.Epoch
-		if !had {
+		if !had || restarted {
 			epoch = newEpoch()
 		}
 		marks[key.contact] = otrMark{State: state, Epoch: epoch}
@@ -102,7 +105,7 @@ func (l *otrLayer) setMark(key otrKey, state string) {
 	}
 	raw, _ := json.Marshal(marks)
 	l.conn.Bridge.DB.KV.Set(ctx, otrMarksKey(key.login), string(raw))
-	if !had {
+	if !had || restarted {
 		l.spanStarted(key, marks[key.contact].Epoch)
 	}
 }
@@ -113,6 +116,9 @@ func (l *otrLayer) clearMarks(login networkid.UserLoginID) {
 	defer l.markMu.Unlock()
 	ctx, cancel := quietCtx()
 	defer cancel()
+	for contact, m := range l.loadMarks(ctx, login) {
+		defer l.spanEnded(otrKey{login, contact}, m.Epoch)
+	}
 	l.conn.Bridge.DB.KV.Delete(ctx, otrMarksKey(login))
 }
 

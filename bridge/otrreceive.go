@@ -82,6 +82,7 @@ func (l *otrLayer) post(key otrKey, contact jid.JID, plaintext string) error {
 	if err != nil || ghost == nil {
 		return errors.New("bridge: no ghost for an OTR message")
 	}
+	defer l.megolm.beforePost(ctx, key, room)()
 	st := l.mgr.Status(string(key.login), key.contact)
 	for _, content := range otrMessageContents(plaintext) {
 		resp, err := ghost.Intent.SendMessage(ctx, room, event.EventMessage, &event.Content{

@@ -100,6 +100,7 @@ type OTRConfig struct {
 	IdleTimeout            time.Duration `yaml:"idle_timeout"`
 	RedactOnEnd            bool          `yaml:"redact_on_end"`
 	RequireEncryptedPortal bool          `yaml:"require_encrypted_portal"`
+	EncryptPortals         bool          `yaml:"encrypt_portals"`
 }
 
 // DisplaynameParams are the values available to displayname_template.

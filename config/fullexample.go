@@ -11,14 +11,18 @@ import (
 )
 
 // Lines of mautrix's example config that we replace, so that SQLite is the
-// default database (Postgres stays one setting away).
+// default database (Postgres stays one setting away) and end-to-bridge
+// encryption is allowed (OTR needs encrypted portals by default).
 const (
-	nullAvatarLine   = "        avatar: \n"
-	emptyAvatarLine  = "        avatar: \"\"\n"
-	postgresTypeLine = "    type: postgres\n"
-	postgresURILine  = "    uri: postgres://user:password@host/database?sslmode=disable\n"
-	sqliteTypeLine   = "    type: sqlite3-fk-wal\n"
-	sqliteURILine    = "    uri: file:offrecord.db?_txlock=immediate\n"
+	nullAvatarLine    = "        avatar: \n"
+	emptyAvatarLine   = "        avatar: \"\"\n"
+	postgresTypeLine  = "    type: postgres\n"
+	postgresURILine   = "    uri: postgres://user:password@host/database?sslmode=disable\n"
+	sqliteTypeLine    = "    type: sqlite3-fk-wal\n"
+	sqliteURILine     = "    uri: file:offrecord.db?_txlock=immediate\n"
+	encryptionOffLine = "    # Whether to enable encryption at all. If false, the bridge will not function in encrypted rooms.\n    allow: false\n"
+	encryptionOnLine  = "    # Whether to enable encryption at all. If false, the bridge will not function in encrypted rooms.\n" +
+		"    # On in offrecord's example: OTR runs only in encrypted portals by default (network.otr).\n    allow: true\n"
 )
 
 // FullExample renders the whole example config: the network section under
@@ -39,9 +43,11 @@ func FullExample(name bridgev2.BridgeName) (string, error) {
 		return "", err
 	}
 	out := buf.String()
-	if strings.Count(out, postgresTypeLine) != 1 || strings.Count(out, postgresURILine) != 1 {
-		return "", fmt.Errorf("mautrix's example database section changed; update config/fullexample.go")
+	if strings.Count(out, postgresTypeLine) != 1 || strings.Count(out, postgresURILine) != 1 ||
+		strings.Count(out, encryptionOffLine) != 1 {
+		return "", fmt.Errorf("mautrix's example database or encryption section changed; update config/fullexample.go")
 	}
+	out = strings.Replace(out, encryptionOffLine, encryptionOnLine, 1)
 	out = strings.Replace(out, postgresTypeLine, sqliteTypeLine, 1)
 	out = strings.Replace(out, postgresURILine, sqliteURILine, 1)
 	// The bot avatar comes from GetName's NetworkIcon, which we leave empty:

@@ -34,16 +34,16 @@ type stack struct {
 	hs      *dendritetest.Server
 	bridge  *bridgetest.Bridge
 	bot     id.UserID
-	// e2ee is a second bridge whose portals are all Matrix-encrypted (and
-	// which allows OTR only in encrypted portals); it starts only when a test
-	// needs it (see startE2EEBridge).
+	// e2ee is a second bridge on the OTR defaults: its portals are
+	// Matrix-encrypted and it allows OTR only in encrypted portals; it
+	// starts only when a test needs it (see startE2EEBridge).
 	e2ee *bridgetest.Bridge
 	// noOTR is a third bridge with OTR disabled; it starts only when a test
 	// needs it (see startNoOTRBridge).
 	noOTR *bridgetest.Bridge
 	// strict is a fourth bridge that allows OTR only in encrypted portals
-	// but does not encrypt portals by default; it starts only when a test
-	// needs it (see startStrictBridge).
+	// (the default) but does not encrypt portals (otr.encrypt_portals off);
+	// it starts only when a test needs it (see startStrictBridge).
 	strict *bridgetest.Bridge
 }
 
@@ -97,15 +97,20 @@ func runWithStack(m *testing.M) (int, error) {
 		Prosody: prosodytest.Options{MAM: true},
 		Bridges: []stacktest.BridgeSpec{
 			// OTR on the main bridge, with short timeouts so that the
-			// timeout paths can be awaited in a test.
+			// timeout paths can be awaited in a test, in plaintext portals
+			// (not the default) so that its tests need no Matrix encryption.
 			{Name: "bridge", Options: with(false, map[string]any{"bridge.bridge_status_notices": "all"},
-				map[string]any{"otr.enabled": true, "otr.accept_timeout": "4s", "otr.start_timeout": "20s"})},
-			{Name: "bridge-e2ee", Lazy: true, Options: with(true, lazy("offrecord-e2ee", "xmppe2eebot", e2eeGhostPrefix),
-				map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true, "otr.start_timeout": "20s"})},
+				map[string]any{"otr.enabled": true, "otr.accept_timeout": "4s", "otr.start_timeout": "20s",
+					"otr.require_encrypted_portal": false, "otr.encrypt_portals": false})},
+			// The E2EE bridge runs on the OTR defaults: encryption allowed,
+			// encryption.default off, and OTR's own defaults encrypt its
+			// portals and refuse OTR in unencrypted ones.
+			{Name: "bridge-e2ee", Lazy: true, Options: with(false, lazy("offrecord-e2ee", "xmppe2eebot", e2eeGhostPrefix),
+				map[string]any{"otr.enabled": true, "otr.start_timeout": "20s"})},
 			{Name: "bridge-nootr", Lazy: true, Options: with(false, lazy("offrecord-nootr", "xmppnootrbot", noOTRGhostPrefix),
 				map[string]any{"otr.enabled": false, "xmpp.approve_subscriptions": true})},
 			{Name: "bridge-strict", Lazy: true, Options: with(false, lazy("offrecord-strict", "xmppstrictbot", strictGhostPrefix),
-				map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": true})},
+				map[string]any{"otr.enabled": true, "otr.encrypt_portals": false})},
 		},
 	})
 	if err != nil {
