@@ -41,3 +41,5 @@ require (
 	mellium.im/xmlstream v0.15.4 // indirect
 	mellium.im/xmpp v0.23.0 // indirect
 )
+
+replace github.com/coyim/otr3 => ./third_party/otr3
