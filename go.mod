@@ -3,11 +3,11 @@ module github.com/offrecord/offrecord
 go 1.26.0
 
 require (
+	filippo.io/bigmod v0.1.0 // indirect
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/awnumar/memcall v0.5.0 // indirect
 	github.com/coder/websocket v1.8.15 // indirect
 	github.com/coreos/go-systemd/v22 v22.7.0 // indirect
-	github.com/coyim/constbn v0.0.0-20251201142907-b19b950d1e1c // indirect
 	github.com/coyim/otr3 v0.0.0-20251201172118-4568b9acbc7c // indirect
 	github.com/lib/pq v1.12.3 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect

@@ -6,8 +6,6 @@ import (
 	"io"
 	"math/big"
 	"time"
-
-	"github.com/coyim/constbn"
 )
 
 var dontIgnoreFastRepeatQueryMessage = "false"
@@ -55,11 +53,11 @@ func (c *Conversation) calcAKEKeys(s *big.Int) {
 
 func (c *Conversation) setSecretExponent(val secretKeyValue) {
 	c.ake.secretExponent = createSecretKeyValue(val)
-	c.ake.ourPublicValue = modExpPCT(g1ct, val).GetBigInt()
+	c.ake.ourPublicValue = modExpPCT(g1, val)
 }
 
 func (c *Conversation) calcDHSharedSecret() *big.Int {
-	return modExpPCT(new(constbn.Int).SetBigInt(c.ake.theirPublicValue), c.ake.secretExponent).GetBigInt()
+	return modExpPCT(c.ake.theirPublicValue, c.ake.secretExponent)
 }
 
 func (c *Conversation) generateEncryptedSignature(key *akeKeys) ([]byte, error) {

@@ -3,7 +3,7 @@ package otr3
 import (
 	"math/big"
 
-	"github.com/coyim/constbn"
+	"filippo.io/bigmod"
 )
 
 func modExp(g, x, m *big.Int) *big.Int {
@@ -14,11 +14,42 @@ func modExpP(g, x *big.Int) *big.Int {
 	return modExp(g, x, p)
 }
 
-func modExpCT(g *constbn.Int, x secretKeyValue, m *constbn.Int) *constbn.Int {
-	return new(constbn.Int).ExpB(g, []byte(x), m)
+// ctModulus is an odd modulus for constant-time exponentiation with
+// filippo.io/bigmod (offrecord patch: replaces coyim/constbn).
+type ctModulus struct {
+	n *big.Int
+	m *bigmod.Modulus
 }
 
-func modExpPCT(g *constbn.Int, x secretKeyValue) *constbn.Int {
+// newCTModulus returns n as a ctModulus; n must be odd and greater than one.
+func newCTModulus(n *big.Int) (*ctModulus, error) {
+	if n.Sign() <= 0 || n.Bit(0) == 0 {
+		return nil, newOtrError("modulus must be odd and positive")
+	}
+	m, err := bigmod.NewModulus(n.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return &ctModulus{n: n, m: m}, nil
+}
+
+// modExpCT returns g^x mod m in constant time in x (the exponent, big
+// endian). g is public; it is reduced modulo m first.
+func modExpCT(g *big.Int, x secretKeyValue, m *ctModulus) *big.Int {
+	if g.Sign() < 0 || g.Cmp(m.n) >= 0 {
+		g = new(big.Int).Mod(g, m.n)
+	}
+	base, err := bigmod.NewNat().SetBytes(g.Bytes(), m.m)
+	if err != nil {
+		panic("otr3: reduced base does not fit its modulus") // cannot happen: g < m
+	}
+	out := bigmod.NewNat().Exp(base, x, m.m).Bytes(m.m)
+	r := new(big.Int).SetBytes(out)
+	wipeBytes(out)
+	return r
+}
+
+func modExpPCT(g *big.Int, x secretKeyValue) *big.Int {
 	return modExpCT(g, x, pct)
 }
 

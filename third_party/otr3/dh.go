@@ -1,7 +1,5 @@
 package otr3
 
-import "github.com/coyim/constbn"
-
 import "math/big"
 
 var (
@@ -10,8 +8,7 @@ var (
 	q         *big.Int // prime order
 	g1        *big.Int // group generator
 
-	pct  *constbn.Int // prime field, defined in RFC3526 as Diffie-Hellman Group 5, in struct for CT operations
-	g1ct *constbn.Int // group generator, in struct for CT operations
+	pct *ctModulus // prime field, defined in RFC3526 as Diffie-Hellman Group 5, for CT operations
 )
 
 func init() {
@@ -38,8 +35,10 @@ func init() {
 	pMinusTwo = sub(p, big.NewInt(2))
 	g1 = big.NewInt(2)
 
-	pct = new(constbn.Int).SetBigInt(p)
-	g1ct = new(constbn.Int).SetBigInt(g1)
+	var err error
+	if pct, err = newCTModulus(p); err != nil {
+		panic(err)
+	}
 
 	initTLVHandlers()
 }

@@ -5,8 +5,8 @@ go 1.23.0
 toolchain go1.23.12
 
 require (
+	filippo.io/bigmod v0.1.0
 	github.com/awnumar/memcall v0.5.0
-	github.com/coyim/constbn v0.0.0-20251201142907-b19b950d1e1c
 	golang.org/x/sys v0.35.0
 )
 

@@ -5,8 +5,6 @@ import (
 	"hash"
 	"io"
 	"math/big"
-
-	"github.com/coyim/constbn"
 )
 
 type dhKeyPair struct {
@@ -162,7 +160,7 @@ func (k *keyManagementContext) generateNewDHKeyPair(randomness io.Reader) error 
 
 	k.ourCurrentDHKeys = dhKeyPair{
 		priv: newPrivKey,
-		pub:  modExpPCT(g1ct, newPrivKey).GetBigInt(),
+		pub:  modExpPCT(g1, newPrivKey),
 	}
 	k.ourKeyID++
 	return nil
@@ -236,7 +234,7 @@ func calculateDHSessionKeys(ourPrivKey secretKeyValue, ourPubKey, theirPubKey *b
 		sendbyte, recvbyte = 0x02, 0x01
 	}
 
-	s := modExpCT(new(constbn.Int).SetBigInt(theirPubKey), ourPrivKey, pct).GetBigInt()
+	s := modExpPCT(theirPubKey, ourPrivKey)
 	secbytes := AppendMPI(nil, s)
 
 	sha := v.hashInstance()

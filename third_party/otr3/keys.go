@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/coyim/constbn"
 	"github.com/coyim/otr3/sexp"
 )
 
@@ -491,12 +490,15 @@ func (priv *DSAPrivateKey) Import(in []byte) bool {
 	priv.PrivateKey.X = mpis[4]
 	priv.DSAPublicKey.PublicKey = priv.PrivateKey.PublicKey
 
-	a := modExpCT(new(constbn.Int).SetBigInt(priv.PrivateKey.G),
-		secretKeyValue(priv.PrivateKey.X.Bytes()), new(constbn.Int).SetBigInt(priv.PrivateKey.P))
+	pm, err := newCTModulus(priv.PrivateKey.P)
+	if err != nil {
+		return false
+	}
+	a := modExpCT(priv.PrivateKey.G, secretKeyValue(priv.PrivateKey.X.Bytes()), pm)
 
 	priv.lock()
 
-	return a.GetBigInt().Cmp(priv.PrivateKey.Y) == 0
+	return a.Cmp(priv.PrivateKey.Y) == 0
 }
 
 // Generate will generate a new DSA Private Key with the randomness provided. The parameter size used is 1024 and 160.
