@@ -10,8 +10,17 @@ func modExp(g, x, m *big.Int) *big.Int {
 	return new(big.Int).Exp(g, x, m)
 }
 
+// modExpP returns g^x mod p, in constant time in x through modExpCT
+// (offrecord patch: it was math/big's variable-time Exp, with SMP's secret
+// exponents). A negative x keeps math/big's meaning (an inverse).
 func modExpP(g, x *big.Int) *big.Int {
-	return modExp(g, x, p)
+	if x.Sign() < 0 {
+		return modExp(g, x, p)
+	}
+	xb := x.Bytes()
+	r := modExpCT(g, xb, pct)
+	wipeBytes(xb)
+	return r
 }
 
 // ctModulus is an odd modulus for constant-time exponentiation with
