@@ -126,6 +126,7 @@ func (c *Conversation) End() (toSend []ValidMessage, err error) {
 	c.keys.ourCurrentDHKeys.wipe()
 	c.keys.ourPreviousDHKeys.wipe()
 	wipeBigInt(c.keys.theirCurrentDHPubKey)
+	c.keys.forgetSessionKeys(func(_, _ uint32) bool { return true })
 	return
 }
 

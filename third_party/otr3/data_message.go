@@ -57,9 +57,8 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 	c.updateMayRetransmitTo(noRetransmit)
 	c.lastMessage(message)
 
-	x := dataMessageExtra{keys.extraKey}
-
-	keys.unlock()
+	// keys stay cached (and locked) until their key pair rotates out.
+	x := dataMessageExtra{makeCopy(keys.extraKey)}
 
 	return dataMessage, x, nil
 }
@@ -147,11 +146,9 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
-	sessionKeys.unlock()
-
 	var tlvs []tlv
 
-	tlvs, err = c.processTLVs(p.tlvs, dataMessageExtra{sessionKeys.extraKey})
+	tlvs, err = c.processTLVs(p.tlvs, dataMessageExtra{makeCopy(sessionKeys.extraKey)})
 	if err != nil {
 		return
 	}

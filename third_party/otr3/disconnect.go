@@ -11,6 +11,7 @@ func (c *Conversation) processDisconnectedTLV(t tlv, x dataMessageExtra) (toSend
 	c.smp.wipe()
 	c.ake = nil
 
+	c.keys.wipe()
 	c.keys = keyManagementContext{}
 
 	return nil, nil

@@ -48,7 +48,7 @@ func (h *macKeyHistory) addKeys(ourKeyID uint32, theirKeyID uint32, receivingMAC
 	macKeys := macKeyUsage{
 		ourKeyID:     ourKeyID,
 		theirKeyID:   theirKeyID,
-		receivingKey: receivingMACKey,
+		receivingKey: macKey(makeCopy(receivingMACKey)), // its own copy: the cached session keys are wiped on their own
 	}
 	h.items = append(h.items, macKeys)
 }
@@ -110,6 +110,13 @@ func (h *counterHistory) findCounterFor(ourKeyID, theirKeyID uint32) *keyPairCou
 	return c
 }
 
+// cachedSessionKeys are the session keys of one (our key id, their key id)
+// pair (offrecord patch, like libotr's sesskeys[2][2]).
+type cachedSessionKeys struct {
+	ourKeyID, theirKeyID uint32
+	keys                 sessionKeys
+}
+
 type keyManagementContext struct {
 	ourKeyID, theirKeyID                        uint32
 	ourCurrentDHKeys, ourPreviousDHKeys         dhKeyPair
@@ -118,6 +125,30 @@ type keyManagementContext struct {
 	counterHistory counterHistory
 	macKeyHistory  macKeyHistory
 	oldMACKeys     []macKey
+
+	// sessionKeys holds the session keys computed for the key id pairs
+	// still in use (at most four: our current and previous key with their
+	// current and previous key). An entry is wiped when one of its keys
+	// rotates out, and by wipe.
+	sessionKeys []cachedSessionKeys
+}
+
+// forgetSessionKeys wipes and drops the cached session keys for which
+// drop(ourKeyID, theirKeyID) is true.
+func (k *keyManagementContext) forgetSessionKeys(drop func(ourKeyID, theirKeyID uint32) bool) {
+	kept := k.sessionKeys[:0]
+	for _, e := range k.sessionKeys {
+		if drop(e.ourKeyID, e.theirKeyID) {
+			e.keys.unlock()
+			e.keys.wipe()
+			continue
+		}
+		kept = append(kept, e)
+	}
+	for i := len(kept); i < len(k.sessionKeys); i++ {
+		k.sessionKeys[i] = cachedSessionKeys{}
+	}
+	k.sessionKeys = kept
 }
 
 func (k *keyManagementContext) setTheirCurrentDHPubKey(key *big.Int) {
@@ -169,6 +200,8 @@ func (k *keyManagementContext) generateNewDHKeyPair(randomness io.Reader) error 
 func (k *keyManagementContext) revealMACKeysForOurPreviousKeyID() {
 	keys := k.macKeyHistory.forgetMACKeysForOurKey(k.ourKeyID - 1)
 	k.oldMACKeys = append(k.oldMACKeys, keys...)
+	old := k.ourKeyID - 1
+	k.forgetSessionKeys(func(our, _ uint32) bool { return our == old })
 }
 
 func (c *Conversation) rotateKeys(dataMessage dataMsg) error {
@@ -191,6 +224,8 @@ func (k *keyManagementContext) rotateOurKeys(recipientKeyID uint32, randomness i
 func (k *keyManagementContext) revealMACKeysForTheirPreviousKeyID() {
 	keys := k.macKeyHistory.forgetMACKeysForTheirKey(k.theirKeyID - 1)
 	k.oldMACKeys = append(k.oldMACKeys, keys...)
+	old := k.theirKeyID - 1
+	k.forgetSessionKeys(func(_, their uint32) bool { return their == old })
 }
 
 func (k *keyManagementContext) rotateTheirKey(senderKeyID uint32, pubDHKey *big.Int) {
@@ -216,8 +251,16 @@ func (k *keyManagementContext) calculateDHSessionKeys(ourKeyID, theirKeyID uint3
 		return ret, err
 	}
 
+	for _, e := range k.sessionKeys {
+		if e.ourKeyID == ourKeyID && e.theirKeyID == theirKeyID {
+			return e.keys, nil
+		}
+	}
+
+	// Computed once per key pair: its MAC key is kept, and later revealed, once.
 	ret = calculateDHSessionKeys(ourPrivKey, ourPubKey, theirPubKey, v)
 	k.macKeyHistory.addKeys(ourKeyID, theirKeyID, ret.receivingMACKey)
+	k.sessionKeys = append(k.sessionKeys, cachedSessionKeys{ourKeyID: ourKeyID, theirKeyID: theirKeyID, keys: ret})
 
 	return ret, nil
 }

@@ -106,6 +106,20 @@ func (c *keyManagementContext) wipe() {
 
 	c.counterHistory.wipe()
 	c.macKeyHistory.wipe()
+	c.forgetSessionKeys(func(_, _ uint32) bool { return true })
+	c.sessionKeys = nil
+}
+
+func (s *sessionKeys) wipe() {
+	if s == nil {
+		return
+	}
+	wipeBytes(s.sendingAESKey)
+	wipeBytes(s.receivingAESKey)
+	wipeBytes(s.sendingMACKey)
+	wipeBytes(s.receivingMACKey)
+	wipeBytes(s.extraKey)
+	*s = sessionKeys{}
 }
 
 func (c *keyManagementContext) wipeAndKeepRevealKeys() keyManagementContext {
