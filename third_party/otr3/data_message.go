@@ -118,6 +118,13 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
+	// offrecord patch: the peer's next DH public value must lie in the
+	// group, as for the AKE's values; checked before any state changes.
+	if !isGroupElement(dataMessage.y) {
+		err = errDHValueOutOfGroup
+		return
+	}
+
 	if err = c.keys.checkMessageCounter(dataMessage); err != nil {
 		return
 	}

@@ -13,6 +13,7 @@ var errUnsupportedOTRVersion = newOtrError("unsupported OTR version")
 var errWrongProtocolVersion = newOtrError("wrong protocol version")
 var errMessageNotInPrivate = newOtrError("message not in private")
 var errCannotSendUnencrypted = newOtrConflictError("cannot send message in unencrypted state")
+var errDHValueOutOfGroup = newOtrConflictError("DH public value in data message is not in the group")
 
 // OtrError is an error in the OTR library
 type OtrError struct {
