@@ -55,7 +55,13 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 	dataMessage.sign(keys.sendingMACKey, header, c.version)
 
 	c.updateMayRetransmitTo(noRetransmit)
-	c.lastMessage(message)
+	// offrecord patch: like libotr, only the last message with text is kept
+	// for a retransmission; otr3 kept every message sent in the session (and
+	// heartbeats and TLV-only messages as empty ones), and resent them all.
+	if len(message) > 0 {
+		c.resend.clear()
+		c.lastMessage(message)
+	}
 
 	// keys stay cached (and locked) until their key pair rotates out.
 	x := dataMessageExtra{makeCopy(keys.extraKey)}

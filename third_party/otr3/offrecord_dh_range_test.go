@@ -20,7 +20,7 @@ func securePair(t *testing.T) (alice, bob *Conversation) {
 	bob.Policies = policies(allowV3)
 
 	toSend := []ValidMessage{alice.QueryMessage()}
-	for from, to := alice, bob; len(toSend) > 0; from, to = to, from {
+	for to, other := bob, alice; len(toSend) > 0; to, other = other, to {
 		var next []ValidMessage
 		for _, m := range toSend {
 			_, out, err := to.Receive(m)
@@ -28,7 +28,6 @@ func securePair(t *testing.T) (alice, bob *Conversation) {
 			next = append(next, out...)
 		}
 		toSend = next
-		_ = from
 	}
 	assertEquals(t, alice.IsEncrypted() && bob.IsEncrypted(), true)
 	return alice, bob
