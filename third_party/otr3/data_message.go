@@ -131,16 +131,19 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
-	if err = c.keys.checkMessageCounter(dataMessage); err != nil {
-		return
-	}
-
 	sessionKeys, err := c.keys.calculateDHSessionKeys(dataMessage.recipientKeyID, dataMessage.senderKeyID, c.version)
 	if err != nil {
 		return
 	}
 
 	if err = dataMessage.checkSign(sessionKeys.receivingMACKey, header, c.version); err != nil {
+		return
+	}
+
+	// offrecord patch: the counter is checked (and advanced) only once the
+	// MAC is good, as libotr does; before, a forged message with a high
+	// counter made the peer's genuine messages unreadable.
+	if err = c.keys.checkMessageCounter(dataMessage); err != nil {
 		return
 	}
 
