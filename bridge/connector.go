@@ -50,7 +50,6 @@ func (c *Connector) Start(ctx context.Context) error {
 		proc.AddHandler(otrCommand)
 	}
 	if c.Config.OTR.Enabled {
-		filterStdout()
 		c.otr = newOTRLayer(c)
 	}
 	return nil
