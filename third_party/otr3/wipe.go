@@ -207,7 +207,7 @@ func zeroesInt32(n int) []int32 {
 }
 
 func wipeBytes(b []byte) {
-	copy(b, zeroes(len(b)))
+	clear(b) // offrecord patch: was copy(b, zeroes(len(b))), a fresh buffer per wipe
 
 	runtime.KeepAlive(b)
 }
@@ -257,7 +257,7 @@ func wipeSecretKeyValue(k secretKeyValue) {
 		return
 	}
 
-	copy(k, zeroes(len(k)))
+	clear(k) // offrecord patch: was copy(k, zeroes(len(k)))
 
 	runtime.KeepAlive(k)
 }
