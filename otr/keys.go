@@ -1,7 +1,8 @@
 package otr
 
 import (
-	"crypto/dsa" //nolint:staticcheck // OTR v2/v3 identity keys are DSA by specification.
+	//lint:ignore SA1019 OTR v2/v3 identity keys are DSA by specification.
+	"crypto/dsa"
 	"io"
 	"math/big"
 	"runtime"
