@@ -19,7 +19,11 @@ FUZZTIME     ?= 2000x
 BENCH_OUT    ?= .cache/bench.txt
 STATICCHECK  := $(BIN)/staticcheck
 
-.PHONY: help deps build vet lint test unit fuzz-short bench demo demo-stop clean distclean
+.PHONY: help deps build vet lint test unit otr3-test fuzz-short bench demo demo-stop clean distclean
+
+# Our otr3 fork: a separate module (the root's ./... skips it), upstream's
+# files kept as they are (not gofmt'd), its own tests run by otr3-test.
+OTR3         := third_party/otr3
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -33,9 +37,11 @@ build: ## Build the bridge into .cache/bin/offrecord.
 	echo "go build -tags $(TAGS) -o $(BIN)/offrecord ./cmd/offrecord"; \
 	$(GO) build -tags $(TAGS) -o $(BIN)/offrecord ./cmd/offrecord
 
-vet: ## go vet and a gofmt check (lists unformatted files).
+vet: ## go vet (also in the otr3 fork) and a gofmt check (lists unformatted files).
 	$(GO) vet -tags $(TAGS) ./...
-	@files=$$(find . \( -path ./.cache -o -path ./.git \) -prune -o -name '*.go' -print); \
+	cd $(OTR3) && $(GO) vet ./...
+	@files=$$(find . \( -path ./.cache -o -path ./.git \) -prune -o -name '*.go' -print | \
+		grep -v '^./$(OTR3)/' ; ls $(OTR3)/offrecord_*.go); \
 	bad=$$(gofmt -l $$files); \
 	if [[ -n "$$bad" ]]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi; \
 	echo "gofmt: ok"
@@ -49,17 +55,22 @@ lint: ## staticcheck (v0.8.2, pinned in tools/staticcheck) on every package; fai
 	$(STATICCHECK) -tags $(TAGS) ./...
 	@echo "staticcheck: ok"
 
-test: deps vet lint ## deps, vet, staticcheck, all tests with -race, then fuzz-short.
+test: deps vet lint ## deps, vet, staticcheck, all tests with -race, the otr3 fork's tests, then fuzz-short.
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory otr3-test
 	@$(MAKE) --no-print-directory fuzz-short
 
 unit: ## All tests with -race (no deps, no vet); starts PostgreSQL for the bridge's Postgres test.
 	OFFRECORD_POSTGRES_URI="$${OFFRECORD_POSTGRES_URI:-$$(bash scripts/start-postgres.sh)}" \
 		$(GO) test -race -tags $(TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-fuzz-short: ## Run every FuzzXxx target for FUZZTIME (2000 inputs) each.
+otr3-test: ## The otr3 fork's own test suite (third_party/otr3), plain and with -race.
+	cd $(OTR3) && $(GO) test -count=1 ./...
+	cd $(OTR3) && $(GO) test -race -count=1 ./...
+
+fuzz-short: ## Run every FuzzXxx target of the root module for FUZZTIME (2000 inputs) each.
 	@targets=$$(grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . \
-		--exclude-dir=.cache --exclude-dir=.git --exclude-dir=tools | sed -E 's/\($$//' | sort -u || true); \
+		--exclude-dir=.cache --exclude-dir=.git --exclude-dir=tools --exclude-dir=third_party | sed -E 's/\($$//' | sort -u || true); \
 	if [[ -z "$$targets" ]]; then echo "fuzz-short: no fuzz targets"; exit 0; fi; \
 	n=0; \
 	while IFS=: read -r file fn; do \

@@ -17,11 +17,11 @@ require (
 )
 
 require (
+	filippo.io/bigmod v0.1.0 // indirect
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/awnumar/memcall v0.5.0 // indirect
 	github.com/coder/websocket v1.8.15 // indirect
 	github.com/coreos/go-systemd/v22 v22.7.0 // indirect
-	github.com/coyim/constbn v0.0.0-20251201142907-b19b950d1e1c // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/petermattis/goid v0.0.0-20260918085751-abfca077860b // indirect
@@ -44,3 +44,5 @@ require (
 	maunium.net/go/mauflag v1.0.0 // indirect
 	mellium.im/reader v0.1.0 // indirect
 )
+
+replace github.com/coyim/otr3 => ./third_party/otr3

@@ -680,3 +680,256 @@ func (m *logMarks) sendSpans(peer jid.JID, starts, ends []time.Time) (out, befor
 	}
 	return out, before, after, nil
 }
+
+// stormBuddy is one libotr buddy of the AKE storm, with its portal.
+type stormBuddy struct {
+	buddy  *otrbuddy.Buddy
+	jid    jid.JID
+	portal id.RoomID
+	events chan otrbuddy.Event
+}
+
+var (
+	stormOnce sync.Once
+	theStorm  []*stormBuddy
+	stormErr  error
+)
+
+// stormFor sets n libotr buddies up once (untimed), each with a portal and
+// no OTR session.
+func stormFor(b *testing.B, f *fixture, c *chat, n int) []*stormBuddy {
+	b.Helper()
+	stormOnce.Do(func() { theStorm, stormErr = setupStorm(f, c, n) })
+	if stormErr != nil {
+		b.Fatalf("bench: setting up the AKE storm buddies: %v", stormErr)
+	}
+	return theStorm
+}
+
+// setupStorm starts the buddies (libotr key generation included) eight at a
+// time, then opens their portals one by one as setupOTR does: start-chat,
+// the portal invite, the buddy approving the bridge's presence subscription
+// (the bridge starts or accepts OTR only with a buddy it sees online).
+func setupStorm(f *fixture, c *chat, n int) ([]*stormBuddy, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	out := make([]*stormBuddy, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = startStormBuddy(ctx, f)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	seen := map[id.RoomID]bool{c.mgmt: true, c.portal: true, c.baseRoom: true}
+	for _, s := range out {
+		if err := openStormPortal(ctx, c, s, seen); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func startStormBuddy(ctx context.Context, f *fixture) (*stormBuddy, error) {
+	account, pass, err := f.xmppAccount("storm")
+	if err != nil {
+		return nil, err
+	}
+	bd, err := otrbuddy.Start(ctx, otrbuddy.Config{
+		JID: account.String(), Password: pass, Resource: "bench-storm",
+		Server: f.prosody.Addr(), CAFile: f.prosody.CAFile(), ApproveSubscriptions: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.onClose(func() { _ = bd.Close() })
+	s := &stormBuddy{buddy: bd, jid: account, events: make(chan otrbuddy.Event, 1<<10)}
+	go func() {
+		for ev := range bd.Events() {
+			s.events <- ev
+		}
+	}()
+	return s, nil
+}
+
+// openStormPortal opens s's portal with start-chat; seen holds the rooms
+// already known, so that the new invite is this buddy's.
+func openStormPortal(ctx context.Context, c *chat, s *stormBuddy, seen map[id.RoomID]bool) error {
+	cursor := c.alice.Cursor()
+	if _, err := c.alice.SendText(ctx, c.mgmt, "start-chat "+s.jid.String()); err != nil {
+		return err
+	}
+	invite, err := c.alice.WaitEventFrom(ctx, cursor, "", func(e *event.Event) bool {
+		return e.Type == event.StateMember && e.GetStateKey() == c.alice.UserID.String() &&
+			e.Content.AsMember().Membership == event.MembershipInvite && !seen[e.RoomID]
+	})
+	if err != nil {
+		return fmt.Errorf("storm buddy %s: no portal invite after start-chat: %w", s.jid, err)
+	}
+	s.portal = invite.RoomID
+	seen[s.portal] = true
+	if err := c.alice.WaitJoined(ctx, s.portal, c.alice.UserID); err != nil {
+		return err
+	}
+	if err := s.waitEvent(ctx, func(e otrbuddy.Event) bool { return e.Kind == otrbuddy.Subscribed }); err != nil {
+		return fmt.Errorf("the bridge account never asked for %s's presence: %w", s.jid, err)
+	}
+	return nil
+}
+
+// waitEvent returns the buddy's next event matching pred; an XMPP error fails it.
+func (s *stormBuddy) waitEvent(ctx context.Context, pred func(otrbuddy.Event) bool) error {
+	for {
+		select {
+		case ev := <-s.events:
+			if ev.Kind == otrbuddy.Error {
+				return fmt.Errorf("storm buddy %s: %w", s.jid, ev.Err)
+			}
+			if pred(ev) {
+				return nil
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("storm buddy %s: %w", s.jid, ctx.Err())
+		}
+	}
+}
+
+// waitOTRNotice waits in room, after cursor, for the bot's OTR notice of kind.
+func waitOTRNotice(ctx context.Context, c *chat, bot id.UserID, room id.RoomID, cursor int, kind string) error {
+	_, err := c.alice.WaitEventFrom(ctx, cursor, room, func(e *event.Event) bool {
+		if e.Sender != bot || e.Type != event.EventMessage {
+			return false
+		}
+		info, _ := e.Content.Raw[otrField].(map[string]any)
+		return info["event"] == kind
+	})
+	return err
+}
+
+// BenchmarkOTRAKEStorm: OFFRECORD_BENCH_STORM (default 100) libotr buddies,
+// each with a portal, ask alice's one bridge account for OTR at the same
+// moment. The bridge's policy is manual, so alice answers each request
+// (`!xmpp otr accept`) as its notice arrives. Reported: the time from the
+// first query until every buddy's libotr is secure, each buddy's own time to
+// secure (p50, p99), and the bridge's CPU meanwhile (total and per AKE; it
+// includes the notices and commands around each AKE). After each round every
+// session is ended (untimed). Run with -benchtime=1x.
+func BenchmarkOTRAKEStorm(b *testing.B) {
+	f := stackFor(b)
+	n := envInt(b, "OFFRECORD_BENCH_STORM", 100)
+	c := chatFor(b, f)
+	buddies := stormFor(b, f, c, n)
+	bot := f.bridge.BotMXID(dendritetest.ServerName)
+	bridgePID := f.bridge.PID()
+	var total, cpu time.Duration
+	var each, notice, accepted []time.Duration // to secure; query to the pending notice; accept to secure
+	b.ResetTimer()
+	for round := 0; round < b.N; round++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		cursor := c.alice.Cursor()
+		cpu0, err := cpuTime(bridgePID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		done := make([]time.Duration, len(buddies))
+		noticed := make([]time.Duration, len(buddies))
+		acceptedAt := make([]time.Duration, len(buddies))
+		errs := make([]error, len(buddies))
+		var wg sync.WaitGroup
+		for i, s := range buddies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = func() error {
+					if err := s.buddy.Query(ctx, c.aliceJID); err != nil {
+						return err
+					}
+					if err := waitOTRNotice(ctx, c, bot, s.portal, cursor, "pending_acceptance"); err != nil {
+						return fmt.Errorf("no pending notice for %s: %w", s.jid, err)
+					}
+					noticed[i] = time.Since(start)
+					if _, err := c.alice.SendText(ctx, s.portal, "!xmpp otr accept"); err != nil {
+						return err
+					}
+					acceptedAt[i] = time.Since(start)
+					return s.waitEvent(ctx, func(e otrbuddy.Event) bool { return e.Kind == otrbuddy.Secure })
+				}()
+				done[i] = time.Since(start)
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		cpu1, err := cpuTime(bridgePID)
+		if err := errors.Join(append(errs, err)...); err != nil {
+			b.Fatal(err)
+		}
+		total += elapsed
+		cpu += cpu1 - cpu0
+		each = append(each, done...)
+		notice = append(notice, noticed...)
+		for i := range done {
+			accepted = append(accepted, done[i]-acceptedAt[i])
+		}
+
+		// Untimed: every session ends, so that the next round (or the next
+		// run of this function, which Go's benchmark driver makes) starts
+		// from plaintext.
+		b.StopTimer()
+		if err := endStorm(ctx, c, bot, buddies); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cancel()
+	}
+	b.StopTimer()
+	rounds := float64(b.N)
+	b.ReportMetric(total.Seconds()/rounds, "all-secure-s")
+	b.ReportMetric(ms(percentile(each, 0.5)), "secure-p50-ms")
+	b.ReportMetric(ms(percentile(each, 0.99)), "secure-p99-ms")
+	b.ReportMetric(ms(percentile(notice, 0.5)), "notice-p50-ms")
+	b.ReportMetric(ms(percentile(accepted, 0.5)), "accept-to-secure-p50-ms")
+	b.ReportMetric(cpu.Seconds()/rounds, "bridge-cpu-s")
+	b.ReportMetric(ms(cpu)/(rounds*float64(len(buddies))), "bridge-cpu-ms/ake")
+	b.Logf("AKE storm, %d buddies: all secure after %.2f s (p50 %.0f ms, p99 %.0f ms per buddy; query to pending notice p50 %.0f ms, "+
+		"accept sent to secure p50 %.0f ms); bridge CPU %.2f s (%.1f ms per AKE)",
+		len(buddies), total.Seconds()/rounds, ms(percentile(each, 0.5)), ms(percentile(each, 0.99)),
+		ms(percentile(notice, 0.5)), ms(percentile(accepted, 0.5)), cpu.Seconds()/rounds, ms(cpu)/(rounds*float64(len(buddies))))
+}
+
+// endStorm ends every storm session: the buddy ends, alice ends in the
+// portal, and both sides are back to plaintext.
+func endStorm(ctx context.Context, c *chat, bot id.UserID, buddies []*stormBuddy) error {
+	cursor := c.alice.Cursor()
+	errs := make([]error, len(buddies))
+	var wg sync.WaitGroup
+	for i, s := range buddies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = func() error {
+				if err := s.buddy.End(ctx, c.aliceJID); err != nil {
+					return err
+				}
+				if err := waitOTRNotice(ctx, c, bot, s.portal, cursor, "finished"); err != nil {
+					return fmt.Errorf("no finished notice for %s: %w", s.jid, err)
+				}
+				if _, err := c.alice.SendText(ctx, s.portal, "!xmpp otr end"); err != nil {
+					return err
+				}
+				return waitOTRNotice(ctx, c, bot, s.portal, cursor, "ended")
+			}()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -58,7 +58,6 @@ func (c *Connector) Init(br *bridgev2.Bridge) {
 // Start starts, when OTR is enabled, the process-wide OTR session manager. Every login connects on its own.
 func (c *Connector) Start(ctx context.Context) error {
 	if c.Config.OTR.Enabled {
-		filterStdout()
 		c.otr = newOTRLayer(c)
 		c.otrLayer.Store(c.otr)
 	}

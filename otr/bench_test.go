@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/offrecord/offrecord/internal/libotrpeer"
@@ -110,6 +111,55 @@ func BenchmarkMessage(b *testing.B) {
 	}
 }
 
+// BenchmarkMessageOneWay: 100-byte messages from alice to bob only, after one
+// message each way (as libotroneway.c does): no key rotation between them.
+// It also reports the wire size of the last message against the first, which
+// grows when revealed MAC keys pile up.
+func BenchmarkMessageOneWay(b *testing.B) {
+	var ma, mb *Manager
+	var wire, last, back int // bytes of alice's current message (all fragments), her last one, bob's
+	lim := Limits{MaxAKEPerMinute: 1 << 30, MaxSessions: 1 << 30, MaxSessionsPerAccount: 1 << 30}
+	ma = NewManager(Config{ExpireInterval: -1, Limits: lim,
+		Send: func(_, peer, w string) { wire += len(w); _, _ = mb.Receive(peer, alice, w) }})
+	mb = NewManager(Config{ExpireInterval: -1, Limits: lim, Policy: PolicyOpportunistic,
+		Send: func(account, _, w string) { back += len(w); _, _ = ma.Receive(alice, account, w) }})
+	b.Cleanup(func() { _ = ma.Close(); _ = mb.Close() })
+	_ = ma.Start(alice, bob)
+	if err := ma.Send(alice, bob, []byte("hello")); err != nil {
+		b.Fatal(err)
+	}
+	if err := mb.Send(bob, alice, []byte("hi")); err != nil {
+		b.Fatal(err)
+	}
+	msg := bytes.Repeat([]byte("x"), 100)
+	first := 0
+	for b.Loop() {
+		wire = 0
+		if err := ma.Send(alice, bob, msg); err != nil {
+			b.Fatal(err)
+		}
+		last = wire
+		if first == 0 {
+			first = last
+		}
+	}
+	b.StopTimer()
+	// Bob answers, then alice writes again: the MAC keys revealed now are
+	// those of all the messages above.
+	back = 0
+	if err := mb.Send(bob, alice, msg); err != nil {
+		b.Fatal(err)
+	}
+	wire = 0
+	if err := ma.Send(alice, bob, msg); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(first), "first-wire-bytes")
+	b.ReportMetric(float64(last), "last-wire-bytes")
+	b.ReportMetric(float64(back), "reply-wire-bytes")
+	b.ReportMetric(float64(wire), "next-wire-bytes")
+}
+
 // BenchmarkSessionMemory establishes N sessions and reports the heap per
 // session on one side (both Managers are measured; the sides are symmetric).
 func BenchmarkSessionMemory(b *testing.B) {
@@ -138,6 +188,67 @@ func BenchmarkSessionMemory(b *testing.B) {
 		runtime.KeepAlive(ma)
 		runtime.KeepAlive(mb)
 	}
+}
+
+// BenchmarkLibotrOneWay builds and runs testdata/libotroneway.c (N 100-byte
+// messages one way, N = b.N) and reports its figures as this benchmark's:
+// libotr's side of BenchmarkMessageOneWay.
+func BenchmarkLibotrOneWay(b *testing.B) {
+	b.StopTimer()
+	oneWayOnce.Do(func() { oneWayBin, oneWayErr = buildOneWay() })
+	bin, err := oneWayBin, oneWayErr
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command(bin, strconv.Itoa(max(b.N, 1))).Output()
+	if err != nil {
+		b.Fatalf("libotroneway: %v", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "oneway100":
+			b.ReportMetric(v, "libotr-ns/op")
+		case "first_wire":
+			b.ReportMetric(v, "first-wire-bytes")
+		case "last_wire":
+			b.ReportMetric(v, "last-wire-bytes")
+		case "reply_wire":
+			b.ReportMetric(v, "reply-wire-bytes")
+		case "next_wire":
+			b.ReportMetric(v, "next-wire-bytes")
+		}
+	}
+}
+
+var (
+	oneWayOnce sync.Once
+	oneWayBin  string
+	oneWayErr  error
+)
+
+// buildOneWay compiles testdata/libotroneway.c with libotr (cc, pkg-config)
+// into the test's temporary directory.
+func buildOneWay() (string, error) {
+	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "libotr").Output()
+	if err != nil {
+		return "", fmt.Errorf("%w (pkg-config: %v)", libotrpeer.ErrNoLibotr, err)
+	}
+	dir, err := os.MkdirTemp("", "libotroneway")
+	if err != nil {
+		return "", err
+	}
+	bin := dir + "/libotroneway"
+	args := append([]string{"-O2", "-Wall", "-o", bin, "testdata/libotroneway.c"}, strings.Fields(string(flags))...)
+	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cc libotroneway.c: %v\n%s", err, out)
+	}
+	return bin, nil
 }
 
 // BenchmarkLibotr runs the libotr benchmark program once and reports its figures.

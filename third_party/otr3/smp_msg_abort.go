@@ -1,0 +1,7 @@
+package otr3
+
+type smpMessageAbort struct{}
+
+func (m smpMessageAbort) tlv() tlv {
+	return genSMPTLV(tlvTypeSMPAbort)
+}
