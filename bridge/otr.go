@@ -84,6 +84,10 @@ type otrChat struct {
 	lostCount   int
 	// lostRemoved is how many OTR copies were redacted when it was lost.
 	lostRemoved int
+	// gate is open (non-nil) while gated start or accept commands are
+	// pending (otrhooks.go).
+	gate  chan struct{}
+	gated int
 	// savedTopic is the room topic from before OTR put its own.
 	savedTopic string
 	// userEnding is set while the user's own end or deny runs.

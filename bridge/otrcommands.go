@@ -89,6 +89,9 @@ func fnOTR(ce *commands.Event) {
 	}
 	key := otrKey{login.ID, contact.String()}
 	account, peer := string(login.ID), contact.String()
+	if sub == "start" || sub == "accept" {
+		defer l.ungate(key) // messages typed after the command wait for it (otrhooks.go)
+	}
 	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ce.RawArgs), ce.Args[0]))
 	switch sub {
 	case "accept", "deny":

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"maunium.net/go/mautrix/bridgev2/matrix"
 	"maunium.net/go/mautrix/event"
@@ -39,7 +41,12 @@ func (c *Connector) handleEditOrReaction(ctx context.Context, evt *event.Event) 
 	edit := false
 	switch evt.Type {
 	case event.EventMessage:
-		rel := evt.Content.AsMessage().RelatesTo
+		msg := evt.Content.AsMessage()
+		if c.startsOTR(msg.Body) {
+			c.gateOTR(ctx, evt.RoomID)
+			return
+		}
+		rel := msg.RelatesTo
 		if rel == nil || rel.Type != event.RelReplace {
 			return
 		}
@@ -108,4 +115,82 @@ func (l *otrLayer) wasAnswered(evt id.EventID) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.answeredSet[evt]
+}
+
+// The start gate. bridgev2 runs bot commands in a goroutine of their own,
+// while the messages after them go through the portal's queue: a message
+// typed right after "otr start" could reach sendFromMatrix before the
+// command has started OTR, and go out in plaintext. The Matrix event handler
+// (which sees events in order) opens a gate for the conversation when it
+// sees such a command; sendFromMatrix waits for the command to have run.
+
+// gateTimeout bounds the wait for a start or accept command; a message
+// still waiting then is refused, never sent in plaintext.
+const gateTimeout = 15 * time.Second
+
+// startsOTR reports whether a message is an otr start or accept command.
+func (c *Connector) startsOTR(body string) bool {
+	rest, ok := strings.CutPrefix(body, c.Bridge.Config.CommandPrefix+" ")
+	if !ok {
+		return false
+	}
+	f := strings.Fields(strings.ToLower(rest))
+	return len(f) >= 2 && f[0] == "otr" && (f[1] == "start" || f[1] == "accept")
+}
+
+// gateOTR opens the gate of the conversation of a portal room.
+func (c *Connector) gateOTR(ctx context.Context, room id.RoomID) {
+	l := c.otrLayer.Load()
+	portal, err := c.Bridge.GetPortalByMXID(ctx, room)
+	if l == nil || err != nil || portal == nil {
+		return
+	}
+	contact, err := parsePortalID(portal.ID)
+	if err != nil {
+		return
+	}
+	key := otrKey{portal.Receiver, contact.String()}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chatLocked(key)
+	if ch.gate == nil {
+		ch.gate = make(chan struct{})
+	}
+	ch.gated++
+}
+
+// ungate marks one start or accept command of a conversation as done.
+func (l *otrLayer) ungate(key otrKey) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chats[key]
+	if ch == nil || ch.gate == nil {
+		return
+	}
+	if ch.gated--; ch.gated <= 0 {
+		close(ch.gate)
+		ch.gate, ch.gated = nil, 0
+	}
+}
+
+// waitGate waits until no start or accept command of the conversation is
+// pending; false means it timed out (or ctx ended).
+func (l *otrLayer) waitGate(ctx context.Context, key otrKey) bool {
+	l.mu.Lock()
+	var gate chan struct{}
+	if ch := l.chats[key]; ch != nil {
+		gate = ch.gate
+	}
+	l.mu.Unlock()
+	if gate == nil {
+		return true
+	}
+	select {
+	case <-gate:
+		return true
+	case <-time.After(gateTimeout):
+		return false
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -31,6 +31,9 @@ var errOTRFiles = bridgev2.WrapErrorInStatus(errors.New("files cannot be sent of
 // (sent when it goes out encrypted, failed when it is dropped).
 func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.MatrixMessage, contact jid.JID) (handled bool, err error) {
 	key := otrKey{c.login.ID, contact.String()}
+	if !l.waitGate(ctx, key) {
+		return true, otrRefusal("Not sent: your request to go off the record is still being handled. Send it again in a moment.")
+	}
 	st := l.mgr.Status(string(key.login), key.contact)
 	if st.State == otr.StatePlaintext {
 		if reason := l.lostReason(key); reason != "" {
