@@ -10,7 +10,6 @@ import (
 	"maunium.net/go/mautrix/bridgev2"
 	"maunium.net/go/mautrix/bridgev2/database"
 	"maunium.net/go/mautrix/bridgev2/status"
-	"mellium.im/xmpp/jid"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 )
@@ -84,7 +83,7 @@ func (p *PasswordLogin) SubmitUserInput(ctx context.Context, input map[string]st
 		return nil, loginError(mautrix.MInvalidParam.ErrCode, http.StatusBadRequest, "The password must not be empty.")
 	}
 	log := p.user.Log.With().Str("component", "xmpp_login").Str("jid", account.String()).Logger()
-	probe, err := xmppad.New(p.conn.adapterConfig(account, password, log), nopHandler{})
+	probe, err := xmppad.New(p.conn.adapterConfig(account, password, log), xmppad.NopHandler{}) // the short-lived login probe ignores events
 	if err != nil {
 		return nil, loginError("ORG.OFFRECORD.CONFIG", http.StatusInternalServerError, userMessage(err))
 	}
@@ -125,15 +124,3 @@ func (p *PasswordLogin) SubmitUserInput(ctx context.Context, input map[string]st
 		},
 	}, nil
 }
-
-// nopHandler ignores events of the short-lived login probe.
-type nopHandler struct{}
-
-func (nopHandler) HandleMessage(*xmppad.Message)                            {}
-func (nopHandler) HandleChatState(jid.JID, xmppad.ChatState, xmppad.Carbon) {}
-func (nopHandler) HandleReceipt(jid.JID, string)                            {}
-func (nopHandler) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
-func (nopHandler) HandlePresence(*xmppad.Presence)                          {}
-func (nopHandler) HandleRoster([]xmppad.RosterItem, bool)                   {}
-func (nopHandler) HandleConnState(xmppad.ConnState, error)                  {}
-func (nopHandler) HandleError(error)                                        {}

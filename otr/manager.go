@@ -1,6 +1,7 @@
 package otr
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -172,7 +173,7 @@ func (m *Manager) with(account, peer string, create bool, fn func(*session) erro
 	for {
 		s, err := m.lookup(k, create)
 		if err != nil {
-			if err == ErrTooManySessions {
+			if errors.Is(err, ErrTooManySessions) {
 				m.emit(Event{Account: account, Peer: peer, Kind: EventLimitExceeded, Err: err,
 					Text: "too many OTR sessions; request dropped"})
 			}

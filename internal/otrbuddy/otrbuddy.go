@@ -180,7 +180,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 		JID: bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
 		TLS: cfg.TLS, CAFile: cfg.CAFile, Logger: cfg.Logger,
 		ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
-	}, handler{b})
+	}, handler{b: b})
 	if err != nil {
 		b.abort()
 		return nil, err
@@ -371,7 +371,10 @@ func (b *Buddy) sendTo(peer jid.JID) jid.JID {
 }
 
 // handler is the buddy's xmppad.Handler (unexported methods for users of Buddy).
-type handler struct{ b *Buddy }
+type handler struct {
+	xmppad.NopHandler
+	b *Buddy
+}
 
 // HandleMessage hands every body from someone else to libotr.
 func (h handler) HandleMessage(m *xmppad.Message) {
@@ -430,10 +433,3 @@ func (h handler) HandlePresence(p *xmppad.Presence) {
 		b.emit(Event{Kind: Subscribed, Peer: from, At: time.Now()})
 	}()
 }
-
-func (handler) HandleChatState(jid.JID, xmppad.ChatState, xmppad.Carbon) {}
-func (handler) HandleReceipt(jid.JID, string)                            {}
-func (handler) HandleDisplayed(jid.JID, string, xmppad.Carbon)           {}
-func (handler) HandleRoster([]xmppad.RosterItem, bool)                   {}
-func (handler) HandleConnState(xmppad.ConnState, error)                  {}
-func (handler) HandleError(error)                                        {}

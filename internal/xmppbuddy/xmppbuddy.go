@@ -82,7 +82,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 		JID: b.bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
 		TLS: cfg.TLS, CAFile: cfg.CAFile, Logger: cfg.Logger,
 		ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
-	}, handler{b})
+	}, handler{b: b})
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,10 @@ func (b *Buddy) WaitBody(ctx context.Context, i int, body string) (Event, error)
 var _ xmppad.Handler = handler{}
 
 // handler records what the client receives (unexported methods for users of Buddy).
-type handler struct{ b *Buddy }
+type handler struct {
+	xmppad.NopHandler
+	b *Buddy
+}
 
 func (h handler) HandleMessage(m *xmppad.Message) {
 	msg := *m
@@ -170,8 +173,3 @@ func (h handler) HandleChatState(from jid.JID, s xmppad.ChatState, c xmppad.Carb
 func (h handler) HandleDisplayed(from jid.JID, id string, c xmppad.Carbon) {
 	h.b.log.Add(Event{Kind: Displayed, From: from, ID: id, Carbon: c, At: time.Now()})
 }
-
-func (handler) HandlePresence(*xmppad.Presence)         {}
-func (handler) HandleRoster([]xmppad.RosterItem, bool)  {}
-func (handler) HandleConnState(xmppad.ConnState, error) {}
-func (handler) HandleError(error)                       {}
