@@ -13,7 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
-	"github.com/offrecord/offrecord/config"
+	"github.com/offrecord/offrecord/otr"
 )
 
 var (
@@ -109,7 +109,7 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 	if xc == nil {
 		return errNotConnected
 	}
-	if l := c.conn.otr; l != nil && (l.active(c, contact) || l.cfg.Policy == config.OTRPolicyAlways) {
+	if l := c.conn.otr; l != nil && (l.active(c, contact) || l.policy == otr.PolicyAlways) {
 		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	_, stanzaID := parseMessageID(msg.EditTarget.ID)

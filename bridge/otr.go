@@ -33,7 +33,9 @@ type otrLayer struct {
 	conn *Connector
 	cfg  config.OTRConfig
 	mgr  *otr.Manager
-	log  zerolog.Logger
+	// policy is cfg.Policy as a value of the otr package, parsed once.
+	policy otr.Policy
+	log    zerolog.Logger
 
 	// mu guards chats.
 	mu    sync.Mutex
@@ -111,12 +113,14 @@ func newOTRLayer(c *Connector) *otrLayer {
 		log:   c.Bridge.Log.With().Str("component", "otr").Logger(),
 		chats: make(map[otrKey]*otrChat),
 	}
+	// The policy is parsed once, here (Validate has checked the word).
 	policy := map[string]otr.Policy{
 		config.OTRPolicyNever:         otr.PolicyNever,
 		config.OTRPolicyManual:        otr.PolicyManual,
 		config.OTRPolicyOpportunistic: otr.PolicyOpportunistic,
 		config.OTRPolicyAlways:        otr.PolicyAlways,
 	}[l.cfg.Policy]
+	l.policy = policy
 	keyMode := otr.KeyPerSession
 	if l.cfg.KeyMode == config.OTRKeyPerAccount {
 		keyMode = otr.KeyPerAccount

@@ -9,7 +9,6 @@ import (
 	"maunium.net/go/mautrix/event"
 	"mellium.im/xmpp/jid"
 
-	"github.com/offrecord/offrecord/config"
 	"github.com/offrecord/offrecord/otr"
 )
 
@@ -39,7 +38,7 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 		if reason := l.lostReason(key); reason != "" {
 			return true, l.refuse(key, reason)
 		}
-		if l.cfg.Policy == config.OTRPolicyManual || l.cfg.Policy == config.OTRPolicyNever {
+		if l.policy == otr.PolicyManual || l.policy == otr.PolicyNever {
 			return false, nil
 		}
 	}
