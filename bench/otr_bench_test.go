@@ -18,13 +18,14 @@ import (
 	"maunium.net/go/mautrix/id"
 	"mellium.im/xmpp/jid"
 
+	"github.com/offrecord/offrecord/bridge"
 	"github.com/offrecord/offrecord/internal/dendritetest"
 	"github.com/offrecord/offrecord/internal/otrbuddy"
 	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
 // otrField is the raw content field of the bridge's OTR notices.
-const otrField = "org.offrecord.otr"
+const otrField = bridge.NoticeKey
 
 // otrKeyPrefix starts the Matrix body of every decrypted OTR message.
 const otrKeyPrefix = "🔑 "
@@ -127,8 +128,8 @@ func setupOTR(f *fixture, c *chat) (*otrPeer, error) {
 		if e.Sender != bot || e.Type != event.EventMessage || e.Content.AsMessage().MsgType != event.MsgNotice {
 			return false
 		}
-		info, _ := e.Content.Raw[otrField].(map[string]any)
-		return info["event"] == "secure"
+		n, _ := bridge.ParseNotice(e.Content.Raw)
+		return n.Event == "secure"
 	}); err != nil {
 		return nil, fmt.Errorf("no secure OTR notice: %w", err)
 	}
@@ -809,8 +810,8 @@ func waitOTRNotice(ctx context.Context, c *chat, bot id.UserID, room id.RoomID, 
 		if e.Sender != bot || e.Type != event.EventMessage {
 			return false
 		}
-		info, _ := e.Content.Raw[otrField].(map[string]any)
-		return info["event"] == kind
+		n, _ := bridge.ParseNotice(e.Content.Raw)
+		return n.Event == kind
 	})
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"maunium.net/go/mautrix/id"
 	"mellium.im/xmpp/jid"
 
+	"github.com/offrecord/offrecord/bridge"
 	"github.com/offrecord/offrecord/internal/otrbuddy"
 	"github.com/offrecord/offrecord/internal/stacktest"
 )
@@ -35,7 +36,7 @@ func init() {
 }
 
 // otrField is the raw content field of the bridge's OTR notices and messages.
-const otrField = "org.offrecord.otr"
+const otrField = bridge.NoticeKey
 
 // otrSecret is the secret both sides type for SMP.
 const otrSecret = "the cake is a lie"

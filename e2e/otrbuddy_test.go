@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/bridge"
 	"github.com/offrecord/offrecord/internal/otrbuddy"
 )
 
@@ -22,7 +23,7 @@ import (
 const otrWait = 30 * time.Second
 
 // otrField is the raw content field of the bridge's OTR notices and messages.
-const otrField = "org.offrecord.otr"
+const otrField = bridge.NoticeKey
 
 // otrBuddy is an internal/otrbuddy buddy (libotr behind our XMPP adapter,
 // recording) whose contact is the bridge account alice, with the test's
@@ -340,8 +341,8 @@ func otrKindOf(bot id.UserID, e *event.Event) string {
 	if e.Sender != bot || e.Content.AsMessage().MsgType != event.MsgNotice {
 		return ""
 	}
-	k, _ := otrInfo(e)["event"].(string)
-	return k
+	n, _ := bridge.ParseNotice(e.Content.Raw)
+	return n.Event
 }
 
 // waitNotice waits for the bot's OTR notice of one of kinds in room after
