@@ -24,8 +24,6 @@ import (
 	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
-// otrField is the raw content field of the bridge's OTR notices.
-const otrField = bridge.NoticeKey
 
 // otrKeyPrefix starts the Matrix body of every decrypted OTR message.
 const otrKeyPrefix = "🔑 "
