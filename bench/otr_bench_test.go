@@ -24,7 +24,6 @@ import (
 	"github.com/offrecord/offrecord/internal/stacktest"
 )
 
-
 // otrKeyPrefix starts the Matrix body of every decrypted OTR message.
 const otrKeyPrefix = "🔑 "
 
