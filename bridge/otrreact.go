@@ -73,6 +73,11 @@ func (l *otrLayer) dropInvite(ctx context.Context, key otrKey) {
 // requests by reaction (those are routed first); other reactions go to
 // XMPP as XEP-0444 reactions (handlereact.go).
 func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixReaction) (bridgev2.MatrixReactionPreResponse, error) {
+	// The reaction row names the account's own ghost as its sender: make
+	// sure that ghost has its row, or the reaction is not saved.
+	if _, err := c.conn.Bridge.GetGhostByID(ctx, makeUserID(c.self)); err != nil {
+		return bridgev2.MatrixReactionPreResponse{}, err
+	}
 	if strings.HasPrefix(string(msg.TargetMessage.ID), subRequestPrefix) {
 		return c.reactToSubscription(ctx, msg)
 	}

@@ -21,14 +21,6 @@ func (mu *matrixUser) reactID(t *testing.T, room id.RoomID, target id.EventID, k
 	return resp.EventID
 }
 
-// redact redacts an event of the user's.
-func (mu *matrixUser) redact(t *testing.T, room id.RoomID, target id.EventID) {
-	t.Helper()
-	if _, err := mu.RedactEvent(ctxFor(t), room, target); err != nil {
-		t.Fatalf("redacting %s: %v", target, err)
-	}
-}
-
 // waitReactions waits for the buddy to get a XEP-0444 set for a message.
 func (b *buddy) waitReactions(t *testing.T, target string, want ...string) *xmppad.Message {
 	t.Helper()
