@@ -29,7 +29,7 @@ const maxOwnReactions = 20
 // errNotAroundOTR refuses reactions, and is the model for the other refusals around OTR.
 func errNotAroundOTR(what string) error {
 	return bridgev2.WrapErrorInStatus(errors.New(what + " not sent while this chat is, or was, off the record: " +
-		"it would travel in plaintext beside the encrypted messages. Nothing was sent to the contact.")).
+		"it would travel in plaintext beside the encrypted messages; nothing was sent to the contact")).
 		WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 }
 
@@ -113,7 +113,7 @@ func (c *Client) sendReactions(ctx context.Context, portal *bridgev2.Portal, tar
 func (c *Client) handleReaction(ctx context.Context, msg *bridgev2.MatrixReaction) error {
 	var set []string
 	for _, r := range msg.ExistingReactionsToKeep {
-		set = append(set, r.Emoji)
+		set = append(set, string(r.EmojiID)) // the emoji ID is the emoji (bridgev2 keeps Emoji empty then)
 	}
 	return c.sendReactions(ctx, msg.Portal, msg.TargetMessage, append(set, msg.PreHandleResp.Emoji))
 }
@@ -135,7 +135,7 @@ func (c *Client) handleReactionRemove(ctx context.Context, msg *bridgev2.MatrixR
 	set := []string{}
 	for _, r := range all {
 		if r.EmojiID != removed.EmojiID {
-			set = append(set, r.Emoji)
+			set = append(set, string(r.EmojiID))
 		}
 	}
 	return c.sendReactions(ctx, msg.Portal, target, set)

@@ -46,7 +46,7 @@ func (c *Client) HandleMatrixMessageRemove(ctx context.Context, msg *bridgev2.Ma
 	}
 	if c.aroundOTR(contact) {
 		return bridgev2.WrapErrorInStatus(errors.New("deletions are not sent while this chat is, or was, off the record: " +
-			"the retraction would travel in plaintext beside the encrypted messages. The message is removed here in Matrix only.")).
+			"the retraction would travel in plaintext beside the encrypted messages; the message is removed here in Matrix only")).
 			WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	xc := c.xmpp()

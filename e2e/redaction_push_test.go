@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"maunium.net/go/mautrix/appservice"
+	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 )
 
@@ -15,7 +16,7 @@ import (
 // (element-hq/dendrite#3445 adds it; Synapse does push them). So that the
 // bridge's handling of a Matrix redaction is tested on this stack, redact
 // makes the real redaction on the homeserver, reads it back from there as
-// the user, and hands it to the bridge's appservice endpoint in a
+// the user's sync, and hands it to the bridge's appservice endpoint in a
 // transaction, as Synapse would.
 
 // redact redacts an event in the room and delivers the redaction to the
@@ -27,9 +28,9 @@ func (mu *matrixUser) redact(t *testing.T, room id.RoomID, target id.EventID) {
 	if err != nil {
 		t.Fatalf("redacting %s: %v", target, err)
 	}
-	evt, err := mu.GetEvent(ctx, room, resp.EventID)
+	evt, err := mu.WaitEvent(ctx, room, func(e *event.Event) bool { return e.ID == resp.EventID })
 	if err != nil {
-		t.Fatalf("reading back the redaction %s: %v", resp.EventID, err)
+		t.Fatalf("the redaction %s did not come back in sync: %v", resp.EventID, err)
 	}
 	reg, err := appservice.LoadRegistration(st.bridge.RegistrationPath())
 	if err != nil {

@@ -3,9 +3,6 @@ package xmpp
 // XEP-0428 fallback indication: which parts of a body are only there for
 // clients that do not know a given extension.
 
-// nsFallback is the XEP-0428 namespace.
-const nsFallback = "urn:xmpp:fallback:0"
-
 // Fallback marks the body text that stands in for one extension.
 type Fallback struct {
 	For    string  // namespace of the extension, e.g. NSReply
