@@ -23,10 +23,18 @@ import (
 // main bridge.
 func (mu *matrixUser) redact(t *testing.T, room id.RoomID, target id.EventID) {
 	t.Helper()
+	if err := mu.tryRedact(t, room, target); err != nil {
+		t.Fatalf("redacting %s: %v", target, err)
+	}
+}
+
+// tryRedact is redact, returning the homeserver's refusal.
+func (mu *matrixUser) tryRedact(t *testing.T, room id.RoomID, target id.EventID) error {
+	t.Helper()
 	ctx := ctxFor(t)
 	resp, err := mu.RedactEvent(ctx, room, target)
 	if err != nil {
-		t.Fatalf("redacting %s: %v", target, err)
+		return err
 	}
 	evt, err := mu.WaitEvent(ctx, room, func(e *event.Event) bool { return e.ID == resp.EventID })
 	if err != nil {
@@ -55,4 +63,5 @@ func (mu *matrixUser) redact(t *testing.T, room id.RoomID, target id.EventID) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("the bridge answered the redaction transaction with %s", res.Status)
 	}
+	return nil
 }
