@@ -6,6 +6,8 @@ import (
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
 )
 
 // waitBotText waits for a bot message in the room containing text.
@@ -21,7 +23,9 @@ func (mu *matrixUser) waitBotText(t *testing.T, cursor int, room id.RoomID, text
 // TestNeverAroundOTR: while OTR runs, a reaction and a deletion of a plain
 // message are refused with a notice, a reply goes inside OTR as its text
 // only (no reply element, no quote), and a reaction to an OTR copy gets
-// the usual notice; nothing but OTR data reaches the buddy.
+// the usual notice; nothing but OTR data reaches the buddy. Once the buddy
+// ended OTR (finished) a reaction is still refused; after the user's own
+// "otr end" reactions go out again.
 func TestNeverAroundOTR(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	c := newOTRChat(t, alice, mainGhostPrefix)
@@ -29,6 +33,11 @@ func TestNeverAroundOTR(t *testing.T) {
 	plain := c.send(t, quoted)
 	if enc := c.bob.waitPlain(t, quoted); enc {
 		t.Fatal("the plain message went encrypted")
+	}
+	second := "second plain " + uniqueName("q")
+	plain2 := c.send(t, second)
+	if enc := c.bob.waitPlain(t, second); enc {
+		t.Fatal("the second plain message went encrypted")
 	}
 	c.start(t)
 	_, w0 := c.bob.mark()
@@ -62,5 +71,23 @@ func TestNeverAroundOTR(t *testing.T) {
 		if m.Reactions != nil || m.Reply != nil || m.Retract != "" || len(m.Fallbacks) > 0 {
 			t.Errorf("plaintext metadata beside OTR: reactions %v reply %v retract %q fallbacks %v", m.Reactions, m.Reply, m.Retract, m.Fallbacks)
 		}
+	}
+
+	// The buddy ends OTR: the chat is finished, reactions are still refused.
+	cursor = alice.Cursor()
+	c.bob.end(t)
+	alice.waitNotice(t, cursor, c.portal, "finished")
+	_, w1 := c.bob.mark()
+	cursor = alice.Cursor()
+	alice.reactID(t, c.portal, plain2, "🙂")
+	alice.waitBotText(t, cursor, c.portal, "Reactions are not sent while this chat is, or was, off the record")
+	// Back on the record by the user's choice, reactions go out again as XEP-0444.
+	cursor = alice.Cursor()
+	c.send(t, "!xmpp otr end")
+	alice.waitNotice(t, cursor, c.portal, "ended")
+	alice.reactID(t, c.portal, plain2, "🎈")
+	got := c.bob.waitWire(t, w1, "a reaction after otr end", func(m xmppad.Message) bool { return m.Reactions != nil })
+	if len(got.Reactions.Emoji) != 1 || got.Reactions.Emoji[0] != "🎈" {
+		t.Errorf("after otr end the buddy got reactions %v, want only 🎈 (never the refused 🙂)", got.Reactions.Emoji)
 	}
 }
