@@ -113,3 +113,28 @@ func waitRedaction(t *testing.T, mu *matrixUser, room id.RoomID, target id.Event
 		t.Fatalf("%s not redacted: %v", target, err)
 	}
 }
+
+// TestRelationsFromOtherResource: what the user does from another XMPP
+// client of the account (carbons) shows as theirs: a reaction to the
+// buddy's message, and the retraction of a message sent from there.
+func TestRelationsFromOtherResource(t *testing.T) {
+	alice := newMatrixUser(t, false)
+	bob := newBuddy(t, "bob")
+	bobID := bob.send(t, alice.jid, xmppad.Outgoing{Body: "ping from bob"})
+	first := alice.waitFrom(t, ghostOf(bob.jid), "ping from bob")
+	portal := first.RoomID
+	self := ghostOf(alice.jid)
+
+	phone := connectBuddy(t, alice.jid, alice.pass, "phone")
+	phoneID := phone.send(t, bob.jid, xmppad.Outgoing{Body: "typed on my phone"})
+	mine := alice.waitFrom(t, self, "typed on my phone")
+	phone.send(t, bob.jid, xmppad.Outgoing{Reactions: &xmppad.Reactions{ID: bobID, Emoji: []string{"👋"}}})
+	if _, err := alice.WaitEvent(ctxFor(t), portal, func(e *event.Event) bool {
+		rel := e.Content.AsReaction().RelatesTo
+		return e.Type == event.EventReaction && e.Sender == self && rel.EventID == first.ID && rel.Key == "👋"
+	}); err != nil {
+		t.Fatalf("the reaction from the phone was not bridged: %v", err)
+	}
+	phone.send(t, bob.jid, xmppad.Outgoing{Retract: phoneID})
+	waitRedaction(t, alice, portal, mine.ID)
+}
