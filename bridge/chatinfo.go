@@ -131,7 +131,7 @@ func (c *Client) GetCapabilities(ctx context.Context, portal *bridgev2.Portal) *
 		MaxSize:   c.maxFileSize(),
 	}
 	return &event.RoomFeatures{
-		ID: "org.offrecord.xmpp.capabilities.2026_11_22",
+		ID: "org.offrecord.xmpp.capabilities.2026_12_01",
 		File: event.FileFeatureMap{
 			event.MsgImage: fileFeatures,
 			event.MsgFile:  fileFeatures,
@@ -140,10 +140,11 @@ func (c *Client) GetCapabilities(ctx context.Context, portal *bridgev2.Portal) *
 		},
 		LocationMessage: event.CapLevelPartialSupport,
 		Edit:            event.CapLevelFullySupported,
-		Reply:           event.CapLevelDropped,
-		// Reactions are not bridged; they only answer OTR invitations (✅ / ❌).
-		Reaction:            event.CapLevelUnsupported,
-		Delete:              event.CapLevelRejected,
+		// Replies (XEP-0461), reactions (XEP-0444) and deletions (XEP-0424, of
+		// the user's own messages) are bridged, except around OTR.
+		Reply:               event.CapLevelFullySupported,
+		Reaction:            event.CapLevelFullySupported,
+		Delete:              event.CapLevelPartialSupport,
 		ReadReceipts:        true,
 		TypingNotifications: true,
 	}

@@ -75,6 +75,9 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	default:
 		return nil, bridgev2.ErrUnsupportedMessageType
 	}
+	if msg.ReplyTo != nil {
+		c.outgoingReply(ctx, msg, &out)
+	}
 	id, err := c.send(ctx, xc, contact, out)
 	if err != nil {
 		return nil, bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()
@@ -93,6 +96,7 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 // HandleMatrixMessage hands them to the OTR layer first.
 func (c *Client) send(ctx context.Context, xc *xmppad.Client, contact jid.JID, out xmppad.Outgoing) (string, error) {
 	out.Body = escapeOTR(out.Body)
+	out.ReplyQuote = escapeOTR(out.ReplyQuote)
 	if out.OOB != nil {
 		out.OOB.Desc = escapeOTR(out.OOB.Desc)
 	}

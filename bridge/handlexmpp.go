@@ -51,6 +51,14 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 	if contact.Equal(c.self) || contact.Localpart() == "" {
 		return // messages to ourselves or from servers are not chats
 	}
+	if m.Reactions != nil {
+		c.handleXMPPReactions(contact, fromMe, m)
+		return
+	}
+	if m.Retract != "" {
+		c.handleXMPPRetract(contact, fromMe, m)
+		return
+	}
 	if l := c.conn.otr; l != nil && m.Body != "" {
 		if m.Carbon != xmppad.CarbonNone {
 			if looksLikeOTR(m.Body) {
@@ -113,6 +121,9 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 type incoming struct {
 	Body string
 	OOB  []xmppad.OOB
+	// Reply is the XEP-0461 target, if any; Unquoted is Body without its fallback quote.
+	Reply    *xmppad.Reply
+	Unquoted string
 }
 
 // receive decides what of a plain (non-OTR) XMPP message reaches Matrix.
@@ -121,7 +132,9 @@ func (c *Client) receive(contact jid.JID, m *xmppad.Message) (*incoming, bool) {
 	if m.Body == "" && len(m.OOB) == 0 {
 		return nil, false
 	}
-	return &incoming{Body: m.Body, OOB: m.OOB}, true
+	in := &incoming{Body: m.Body, OOB: m.OOB}
+	setReply(in, m)
+	return in, true
 }
 
 // afterIncoming answers XEP-0184 receipt requests once Matrix accepted the
@@ -148,6 +161,12 @@ func (c *Client) afterIncoming(from, contact jid.JID, stanzaID string, receipt, 
 func (c *Client) convertIncoming(ctx context.Context, portal *bridgev2.Portal, intent bridgev2.MatrixAPI, in *incoming) (*bridgev2.ConvertedMessage, error) {
 	var parts []*bridgev2.ConvertedMessagePart
 	body := in.Body
+	var replyTo *networkid.MessageOptionalPartID
+	if in.Reply != nil {
+		if replyTo = c.replyTarget(ctx, portal, in.Reply); replyTo != nil {
+			body = in.Unquoted
+		}
+	}
 	for i, oob := range in.OOB {
 		part, err := c.reuploadAttachment(ctx, portal, intent, oob)
 		if err != nil {
@@ -179,7 +198,7 @@ func (c *Client) convertIncoming(ctx context.Context, portal *bridgev2.Portal, i
 		}
 		parts = append(text, parts...)
 	}
-	return &bridgev2.ConvertedMessage{Parts: parts}, nil
+	return &bridgev2.ConvertedMessage{Parts: parts, ReplyTo: replyTo}, nil
 }
 
 // maxEventText is the most text put in one Matrix event: events are limited

@@ -19,8 +19,9 @@ var _ bridgev2.ReactionHandlingNetworkAPI = (*Client)(nil)
 // bridgev2 passes reactions to it on to us: ✅ accepts, ❌ declines.
 const otrInvitePrefix = "otr-invite|"
 
-// errReactionsNotBridged is the status of reactions to ordinary messages.
-var errReactionsNotBridged = bridgev2.WrapErrorInStatus(errors.New("reactions are not bridged to XMPP")).
+// errReactionsNotBridged is the status of reactions to what is not an XMPP
+// message (an error notice), or to an OTR invitation without OTR.
+var errReactionsNotBridged = bridgev2.WrapErrorInStatus(errors.New("reactions to this are not bridged to XMPP")).
 	WithIsCertain(true).WithSendNotice(false).WithErrorAsMessage()
 
 // acceptEmoji and denyEmoji answer an OTR invitation.
@@ -68,14 +69,23 @@ func (l *otrLayer) dropInvite(ctx context.Context, key otrKey) {
 	}
 }
 
-// PreHandleMatrixReaction answers OTR invitations by reaction; other
-// reactions are not bridged.
+// PreHandleMatrixReaction answers OTR invitations and subscription
+// requests by reaction (those are routed first); other reactions go to
+// XMPP as XEP-0444 reactions (handlereact.go).
 func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixReaction) (bridgev2.MatrixReactionPreResponse, error) {
+	// The reaction row names the account's own ghost as its sender: make
+	// sure that ghost has its row, or the reaction is not saved.
+	if _, err := c.conn.Bridge.GetGhostByID(ctx, makeUserID(c.self)); err != nil {
+		return bridgev2.MatrixReactionPreResponse{}, err
+	}
 	if strings.HasPrefix(string(msg.TargetMessage.ID), subRequestPrefix) {
 		return c.reactToSubscription(ctx, msg)
 	}
+	if !strings.HasPrefix(string(msg.TargetMessage.ID), otrInvitePrefix) {
+		return c.preHandleReaction(msg)
+	}
 	l := c.conn.otr
-	if l == nil || !strings.HasPrefix(string(msg.TargetMessage.ID), otrInvitePrefix) {
+	if l == nil {
 		return bridgev2.MatrixReactionPreResponse{}, errReactionsNotBridged
 	}
 	contact, err := portalContact(msg.Portal)
@@ -96,14 +106,25 @@ func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.Matr
 	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil
 }
 
-// HandleMatrixReaction keeps the answering reaction (nothing goes to XMPP).
+// HandleMatrixReaction keeps an answering reaction (nothing goes to XMPP)
+// and sends any other as the user's new set of XEP-0444 reactions.
 func (c *Client) HandleMatrixReaction(ctx context.Context, msg *bridgev2.MatrixReaction) (*database.Reaction, error) {
+	if isRequestRow(msg.TargetMessage.ID) {
+		return &database.Reaction{}, nil
+	}
+	if err := c.handleReaction(ctx, msg); err != nil {
+		return nil, err
+	}
 	return &database.Reaction{}, nil
 }
 
-// HandleMatrixReactionRemove has nothing to undo.
+// HandleMatrixReactionRemove has nothing to undo for an answering
+// reaction; for others it sends the user's remaining set.
 func (c *Client) HandleMatrixReactionRemove(ctx context.Context, msg *bridgev2.MatrixReactionRemove) error {
-	return nil
+	if isRequestRow(msg.TargetReaction.MessageID) {
+		return nil
+	}
+	return c.handleReactionRemove(ctx, msg)
 }
 
 // reactToSubscription approves (✅ 👍) or denies (❌ 👎) a presence

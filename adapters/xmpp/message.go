@@ -54,29 +54,33 @@ type emeElem struct {
 // bad value skips only this stanza.
 type wireIn struct {
 	XMLName   xml.Name
-	ID        string        `xml:"id,attr"`
-	From      string        `xml:"from,attr"`
-	To        string        `xml:"to,attr"`
-	Type      string        `xml:"type,attr"`
-	Bodies    []langText    `xml:"body"`
-	Subjects  []langText    `xml:"subject"`
-	Replace   *idElem       `xml:"urn:xmpp:message-correct:0 replace"`
-	OOB       []oobElem     `xml:"jabber:x:oob x"`
-	Request   *empty        `xml:"urn:xmpp:receipts request"`
-	Received  *idElem       `xml:"urn:xmpp:receipts received"`
-	Markable  *empty        `xml:"urn:xmpp:chat-markers:0 markable"`
-	Displayed *idElem       `xml:"urn:xmpp:chat-markers:0 displayed"`
-	Active    *empty        `xml:"http://jabber.org/protocol/chatstates active"`
-	Composing *empty        `xml:"http://jabber.org/protocol/chatstates composing"`
-	Paused    *empty        `xml:"http://jabber.org/protocol/chatstates paused"`
-	Inactive  *empty        `xml:"http://jabber.org/protocol/chatstates inactive"`
-	Gone      *empty        `xml:"http://jabber.org/protocol/chatstates gone"`
-	Delay     *delayElem    `xml:"urn:xmpp:delay delay"`
-	OriginID  *idElem       `xml:"urn:xmpp:sid:0 origin-id"`
-	EME       *emeElem      `xml:"urn:xmpp:eme:0 encryption"`
-	Error     *stanza.Error `xml:"error"`
-	CarbonRcv *carbonWrap   `xml:"urn:xmpp:carbons:2 received"`
-	CarbonSnt *carbonWrap   `xml:"urn:xmpp:carbons:2 sent"`
+	ID        string         `xml:"id,attr"`
+	From      string         `xml:"from,attr"`
+	To        string         `xml:"to,attr"`
+	Type      string         `xml:"type,attr"`
+	Bodies    []langText     `xml:"body"`
+	Subjects  []langText     `xml:"subject"`
+	Replace   *idElem        `xml:"urn:xmpp:message-correct:0 replace"`
+	OOB       []oobElem      `xml:"jabber:x:oob x"`
+	Request   *empty         `xml:"urn:xmpp:receipts request"`
+	Received  *idElem        `xml:"urn:xmpp:receipts received"`
+	Markable  *empty         `xml:"urn:xmpp:chat-markers:0 markable"`
+	Displayed *idElem        `xml:"urn:xmpp:chat-markers:0 displayed"`
+	Active    *empty         `xml:"http://jabber.org/protocol/chatstates active"`
+	Composing *empty         `xml:"http://jabber.org/protocol/chatstates composing"`
+	Paused    *empty         `xml:"http://jabber.org/protocol/chatstates paused"`
+	Inactive  *empty         `xml:"http://jabber.org/protocol/chatstates inactive"`
+	Gone      *empty         `xml:"http://jabber.org/protocol/chatstates gone"`
+	Delay     *delayElem     `xml:"urn:xmpp:delay delay"`
+	OriginID  *idElem        `xml:"urn:xmpp:sid:0 origin-id"`
+	EME       *emeElem       `xml:"urn:xmpp:eme:0 encryption"`
+	Error     *stanza.Error  `xml:"error"`
+	CarbonRcv *carbonWrap    `xml:"urn:xmpp:carbons:2 received"`
+	CarbonSnt *carbonWrap    `xml:"urn:xmpp:carbons:2 sent"`
+	Reactions *reactionsElem `xml:"urn:xmpp:reactions:0 reactions"`
+	Reply     *replyElem     `xml:"urn:xmpp:reply:0 reply"`
+	Retract   *idElem        `xml:"urn:xmpp:message-retract:1 retract"`
+	Fallbacks []fallbackElem `xml:"urn:xmpp:fallback:0 fallback"`
 }
 
 type carbonWrap struct {
@@ -169,6 +173,12 @@ func (w *wireIn) toMessage(carbon Carbon) (*Message, error) {
 	if w.EME != nil {
 		m.EME = w.EME.Namespace
 	}
+	m.Reactions = w.Reactions.toReactions()
+	m.Reply = w.Reply.toReply()
+	if w.Retract != nil {
+		m.Retract = w.Retract.ID
+	}
+	m.Fallbacks = toFallbacks(w.Fallbacks)
 	if m.Type == stanza.ErrorMessage && m.Error == nil {
 		return nil, errors.New("error message without error element")
 	}
@@ -177,24 +187,29 @@ func (w *wireIn) toMessage(carbon Carbon) (*Message, error) {
 
 // wireOut is an outgoing message stanza.
 type wireOut struct {
-	XMLName          xml.Name   `xml:"jabber:client message"`
-	ID               string     `xml:"id,attr"`
-	To               string     `xml:"to,attr"`
-	Type             string     `xml:"type,attr"`
-	Body             string     `xml:"body,omitempty"`
-	Replace          *idElem    `xml:"urn:xmpp:message-correct:0 replace"`
-	OOB              *oobElem   `xml:"jabber:x:oob x"`
-	Request          *empty     `xml:"urn:xmpp:receipts request"`
-	Received         *idElem    `xml:"urn:xmpp:receipts received"`
-	Markable         *empty     `xml:"urn:xmpp:chat-markers:0 markable"`
-	Displayed        *idElem    `xml:"urn:xmpp:chat-markers:0 displayed"`
-	ChatState        *stateElem `xml:",omitempty"`
-	NoStore          *empty     `xml:"urn:xmpp:hints no-store"`
-	NoPermanentStore *empty     `xml:"urn:xmpp:hints no-permanent-store"`
-	NoCopy           *empty     `xml:"urn:xmpp:hints no-copy"`
-	Private          *empty     `xml:"urn:xmpp:carbons:2 private"`
-	EME              *emeElem   `xml:"urn:xmpp:eme:0 encryption"`
-	OriginID         *idElem    `xml:"urn:xmpp:sid:0 origin-id"`
+	XMLName          xml.Name      `xml:"jabber:client message"`
+	ID               string        `xml:"id,attr"`
+	To               string        `xml:"to,attr"`
+	Type             string        `xml:"type,attr"`
+	Body             string        `xml:"body,omitempty"`
+	Replace          *idElem       `xml:"urn:xmpp:message-correct:0 replace"`
+	OOB              *oobElem      `xml:"jabber:x:oob x"`
+	Request          *empty        `xml:"urn:xmpp:receipts request"`
+	Received         *idElem       `xml:"urn:xmpp:receipts received"`
+	Markable         *empty        `xml:"urn:xmpp:chat-markers:0 markable"`
+	Displayed        *idElem       `xml:"urn:xmpp:chat-markers:0 displayed"`
+	ChatState        *stateElem    `xml:",omitempty"`
+	NoStore          *empty        `xml:"urn:xmpp:hints no-store"`
+	NoPermanentStore *empty        `xml:"urn:xmpp:hints no-permanent-store"`
+	NoCopy           *empty        `xml:"urn:xmpp:hints no-copy"`
+	Private          *empty        `xml:"urn:xmpp:carbons:2 private"`
+	EME              *emeElem      `xml:"urn:xmpp:eme:0 encryption"`
+	OriginID         *idElem       `xml:"urn:xmpp:sid:0 origin-id"`
+	Reactions        *reactionsOut `xml:",omitempty"`
+	Reply            *replyOut     `xml:",omitempty"`
+	Retract          *retractOut   `xml:",omitempty"`
+	Fallbacks        []fallbackOut `xml:",omitempty"`
+	Store            *empty        `xml:"urn:xmpp:hints store"`
 }
 
 // stateElem is a XEP-0085 chat state element (its name is the state).
@@ -222,6 +237,49 @@ var emeNames = map[string]string{
 	"urn:xmpp:omemo:2":               "OMEMO",
 }
 
+// buildRelations adds reactions, reply (with its quote) and retraction.
+func (m *Outgoing) buildRelations(w *wireOut) error {
+	n := 0
+	for _, set := range []bool{m.Reactions != nil, m.Reply != nil, m.Retract != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New("xmpp: a message is a reaction, a reply or a retraction, not several")
+	}
+	switch {
+	case m.Reactions != nil:
+		if m.Reactions.ID == "" {
+			return errors.New("xmpp: reactions need the id of a message")
+		}
+		w.Reactions = &reactionsOut{ID: m.Reactions.ID, Reaction: m.Reactions.Emoji}
+		w.Store = &empty{}
+	case m.Reply != nil:
+		if m.Reply.ID == "" {
+			return errors.New("xmpp: a reply needs the id of a message")
+		}
+		w.Reply = &replyOut{ID: m.Reply.ID}
+		if m.Reply.To.Domainpart() != "" {
+			w.Reply.To = m.Reply.To.String()
+		}
+		if w.Body != "" {
+			if q, fb := replyFallback(m.ReplyQuote); fb != nil {
+				w.Body = q + w.Body
+				w.Fallbacks = append(w.Fallbacks, *fb)
+			}
+		}
+	case m.Retract != "":
+		w.Retract = &retractOut{ID: m.Retract}
+		if w.Body == "" {
+			w.Body = RetractFallbackBody
+		}
+		w.Fallbacks = append(w.Fallbacks, fallbackOut{For: NSRetract})
+		w.Store = &empty{}
+	}
+	return nil
+}
+
 // build turns an Outgoing into its stanza.
 func (m *Outgoing) build() (*wireOut, error) {
 	if m.To.Domainpart() == "" {
@@ -237,7 +295,10 @@ func (m *Outgoing) build() (*wireOut, error) {
 			w.Body = m.OOB.URL
 		}
 	}
-	if w.Body == "" && m.OOB == nil {
+	if err := m.buildRelations(w); err != nil {
+		return nil, err
+	}
+	if w.Body == "" && m.OOB == nil && m.Reactions == nil {
 		return nil, errors.New("xmpp: a message needs a body or an attachment")
 	}
 	if m.RequestReceipt {

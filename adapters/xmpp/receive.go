@@ -50,7 +50,7 @@ func (c *Client) dispatchMessage(m *Message, w *wireIn) {
 		c.ev.post(func() { c.h.HandleDisplayed(from, id, carbon) })
 	}
 	switch {
-	case m.Body != "" || len(m.OOB) > 0:
+	case m.Body != "" || len(m.OOB) > 0 || m.Reactions != nil || m.Retract != "":
 		log.Debug().Int("body_len", len(m.Body)).Int("oob", len(m.OOB)).Msg("Received message")
 		c.ev.post(func() { c.h.HandleMessage(m) })
 	case m.ChatState != "":

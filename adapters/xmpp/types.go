@@ -95,6 +95,10 @@ type Message struct {
 	Carbon           Carbon             // XEP-0280
 	EME              string             // XEP-0380 namespace if present (e.g. "urn:xmpp:otr:0")
 	Error            *stanza.Error      // for type=error
+	Reactions        *Reactions         // XEP-0444: the sender's full set of reactions to a message
+	Reply            *Reply             // XEP-0461: the message this one answers
+	Retract          string             // XEP-0424: id of the sender's message to remove
+	Fallbacks        []Fallback         // XEP-0428: body text that stands in for an extension
 }
 
 // OOB is a XEP-0066 out-of-band URL.
@@ -102,17 +106,21 @@ type OOB struct{ URL, Desc string }
 
 // Outgoing is a message to send.
 type Outgoing struct {
-	To                                jid.JID   // bare or full
-	ID                                string    // generated if empty; returned by Send
-	Body                              string    // never logged
-	Replace                           string    // XEP-0308
-	OOB                               *OOB      // XEP-0066 (body defaults to the URL)
-	RequestReceipt                    bool      // XEP-0184
-	Markable                          bool      // XEP-0333
-	ChatState                         ChatState // optional XEP-0085 state sent along
-	NoStore, NoPermanentStore, NoCopy bool      // XEP-0334 hints
-	Private                           bool      // XEP-0280 <private/>, carbons not copied
-	EME                               string    // XEP-0380 encryption namespace
+	To                                jid.JID    // bare or full
+	ID                                string     // generated if empty; returned by Send
+	Body                              string     // never logged
+	Replace                           string     // XEP-0308
+	OOB                               *OOB       // XEP-0066 (body defaults to the URL)
+	RequestReceipt                    bool       // XEP-0184
+	Markable                          bool       // XEP-0333
+	ChatState                         ChatState  // optional XEP-0085 state sent along
+	NoStore, NoPermanentStore, NoCopy bool       // XEP-0334 hints
+	Private                           bool       // XEP-0280 <private/>, carbons not copied
+	EME                               string     // XEP-0380 encryption namespace
+	Reactions                         *Reactions // XEP-0444 (the full set); the body may then be empty
+	Reply                             *Reply     // XEP-0461
+	ReplyQuote                        string     // quoted text put before Body as the reply's XEP-0428 fallback
+	Retract                           string     // XEP-0424: id of our message to remove; the body defaults to a fallback
 }
 
 // Presence is a contact's presence for one full JID.
