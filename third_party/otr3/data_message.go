@@ -34,7 +34,11 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 		tlvs:    tlvs,
 	}
 
-	encrypted := plain.encrypt(keys.sendingAESKey, topHalfCtr)
+	block, err := keys.sendingCipher()
+	if err != nil {
+		return dataMsg{}, dataMessageExtra{}, err
+	}
+	encrypted := plain.encryptWith(block, topHalfCtr)
 
 	header, err := c.messageHeader(msgTypeData)
 	if err != nil {
@@ -52,7 +56,7 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 	}
 
 	// fmt.Printf("sendingMACKey: len: %d %X\n", len(keys.sendingMACKey), keys.sendingMACKey)
-	dataMessage.sign(keys.sendingMACKey, header, c.version)
+	dataMessage.signWith(keys.sendingHMAC(c.version), header)
 
 	c.updateMayRetransmitTo(noRetransmit)
 	// offrecord patch: like libotr, only the last message with text is kept
@@ -136,7 +140,7 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
-	if err = dataMessage.checkSign(sessionKeys.receivingMACKey, header, c.version); err != nil {
+	if err = dataMessage.checkSignWith(sessionKeys.receivingHMAC(c.version), header); err != nil {
 		return
 	}
 
@@ -147,9 +151,12 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
+	block, err := sessionKeys.receivingCipher()
+	if err != nil {
+		return
+	}
 	p := plainDataMsg{}
-	//this can't return an error since receivingAESKey is a AES-128 key
-	_ = p.decrypt(sessionKeys.receivingAESKey, dataMessage.topHalfCtr, dataMessage.encryptedMsg)
+	_ = p.decryptWith(block, dataMessage.topHalfCtr, dataMessage.encryptedMsg)
 
 	plain = makeCopy(p.message)
 	if len(plain) == 0 {

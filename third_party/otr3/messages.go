@@ -2,9 +2,11 @@ package otr3
 
 import (
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/subtle"
 	"encoding/binary"
+	"hash"
 	"math/big"
 )
 
@@ -135,14 +137,25 @@ func (c *dataMsg) sign(key []byte, header []byte, v otrVersion) {
 	if c.serializeUnsignedCache == nil {
 		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
-	mac := hmac.New(v.hashInstance, key)
+	c.signWith(hmac.New(v.hashInstance, key), header)
+}
+
+// signWith is sign with an HMAC already keyed and reset (offrecord patch).
+func (c *dataMsg) signWith(mac hash.Hash, header []byte) {
+	if c.serializeUnsignedCache == nil {
+		c.serializeUnsignedCache = c.serializeUnsigned()
+	}
 	_, _ = mac.Write(header)
 	_, _ = mac.Write(c.serializeUnsignedCache)
 	c.authenticator = mac.Sum(nil)
 }
 
 func (c dataMsg) checkSign(key []byte, header []byte, v otrVersion) error {
-	mac := hmac.New(v.hashInstance, key)
+	return c.checkSignWith(hmac.New(v.hashInstance, key), header)
+}
+
+// checkSignWith is checkSign with an HMAC already keyed and reset (offrecord patch).
+func (c dataMsg) checkSignWith(mac hash.Hash, header []byte) error {
 	_, _ = mac.Write(header)
 	_, _ = mac.Write(c.serializeUnsignedCache)
 	authenticatorCalculated := mac.Sum(nil)
@@ -328,6 +341,26 @@ func (c plainDataMsg) encrypt(key []byte, topHalfCtr [8]byte) []byte {
 	_ = counterEncipher(key, iv[:], data, dst)
 
 	return dst
+}
+
+// encryptWith is encrypt with the block cipher of the key (offrecord patch).
+func (c plainDataMsg) encryptWith(block cipher.Block, topHalfCtr [8]byte) []byte {
+	var iv [aes.BlockSize]byte
+	copy(iv[:], topHalfCtr[:])
+
+	data := c.pad().serialize()
+	dst := make([]byte, len(data))
+	counterEncipherWith(block, iv[:], data, dst)
+
+	return dst
+}
+
+// decryptWith is decrypt with the block cipher of the key (offrecord patch).
+func (c *plainDataMsg) decryptWith(block cipher.Block, topHalfCtr [8]byte, src []byte) error {
+	var iv [aes.BlockSize]byte
+	copy(iv[:], topHalfCtr[:])
+	counterEncipherWith(block, iv[:], src, src)
+	return c.deserialize(src)
 }
 
 func (c *plainDataMsg) decrypt(key []byte, topHalfCtr [8]byte, src []byte) error {

@@ -119,6 +119,7 @@ func (s *sessionKeys) wipe() {
 	wipeBytes(s.sendingMACKey)
 	wipeBytes(s.receivingMACKey)
 	wipeBytes(s.extraKey)
+	s.ciphers.wipe()
 	*s = sessionKeys{}
 }
 
