@@ -1,6 +1,9 @@
 package otr3
 
-import "encoding/binary"
+import (
+	"encoding/base64"
+	"encoding/binary"
+)
 
 type dataMessageExtra struct {
 	key []byte
@@ -86,10 +89,12 @@ func (c *Conversation) createSerializedDataMessage(msg []byte, flag byte, tlvs [
 		return nil, dataMessageExtra{}, err
 	}
 
-	res, err := c.wrapMessageHeader(msgTypeData, dataMsg.serialize(c.version))
+	// offrecord patch: header and message serialized into one buffer.
+	header, err := c.messageHeader(msgTypeData)
 	if err != nil {
 		return nil, dataMessageExtra{}, err
 	}
+	res := dataMsg.appendSigned(header, c.version)
 
 	c.updateLastSent()
 	return c.fragEncode(res), x, nil
@@ -100,7 +105,11 @@ func (c *Conversation) fragEncode(msg messageWithHeader) []ValidMessage {
 }
 
 func (c *Conversation) encode(msg messageWithHeader) encodedMessage {
-	return append(append(msgMarker, b64encode(msg)...), '.')
+	// offrecord patch: one buffer of the final size.
+	out := make([]byte, 0, len(msgMarker)+base64.StdEncoding.EncodedLen(len(msg))+1)
+	out = append(out, msgMarker...)
+	out = base64.StdEncoding.AppendEncode(out, msg)
+	return append(out, '.')
 }
 
 func (c *Conversation) processDataMessage(header, msg []byte) (plain MessagePlaintext, toSend messageWithHeader, err error) {

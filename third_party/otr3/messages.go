@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"hash"
 	"math/big"
+	"slices"
 )
 
 const (
@@ -167,8 +168,16 @@ func (c dataMsg) checkSignWith(mac hash.Hash, header []byte) error {
 }
 
 func (c dataMsg) serializeUnsigned() []byte {
-	var out []byte
+	return c.appendUnsigned(make([]byte, 0, c.unsignedLen()))
+}
 
+// unsignedLen is the length of serializeUnsigned (offrecord patch).
+func (c dataMsg) unsignedLen() int {
+	return 1 + 4 + 4 + 4 + (c.y.BitLen()+7)/8 + len(c.topHalfCtr) + 4 + len(c.encryptedMsg)
+}
+
+// appendUnsigned appends serializeUnsigned to out (offrecord patch).
+func (c dataMsg) appendUnsigned(out []byte) []byte {
 	out = append(out, c.flag)
 	out = AppendWord(out, c.senderKeyID)
 	out = AppendWord(out, c.recipientKeyID)
@@ -228,16 +237,26 @@ func (c dataMsg) serialize(v otrVersion) []byte {
 		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
 
-	out := makeCopy(c.serializeUnsignedCache)
-	out = append(out, c.authenticator...)
+	return c.appendSigned(nil, v)
+}
 
-	keyLen := v.hashLength()
-	revKeys := make([]byte, 0, len(c.oldMACKeys)*keyLen)
-	for _, k := range c.oldMACKeys {
-		revKeys = append(revKeys, k[:]...)
+// appendSigned appends serialize's result to out, growing it once
+// (offrecord patch; otr3 built it in several copies).
+func (c dataMsg) appendSigned(out []byte, v otrVersion) []byte {
+	if c.serializeUnsignedCache == nil {
+		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
-	out = AppendData(out, revKeys)
-
+	revLen := 0
+	for _, k := range c.oldMACKeys {
+		revLen += len(k)
+	}
+	out = slices.Grow(out, len(c.serializeUnsignedCache)+len(c.authenticator)+4+revLen)
+	out = append(out, c.serializeUnsignedCache...)
+	out = append(out, c.authenticator...)
+	out = AppendWord(out, uint32(revLen))
+	for _, k := range c.oldMACKeys {
+		out = append(out, k...)
+	}
 	return out
 }
 
@@ -348,11 +367,27 @@ func (c plainDataMsg) encryptWith(block cipher.Block, topHalfCtr [8]byte) []byte
 	var iv [aes.BlockSize]byte
 	copy(iv[:], topHalfCtr[:])
 
-	data := c.pad().serialize()
-	dst := make([]byte, len(data))
-	counterEncipherWith(block, iv[:], data, dst)
+	// The padded plaintext is built in one buffer and encrypted in place:
+	// the same bytes as c.pad().serialize(), and no plaintext copy is left.
+	padding := paddingGranularity - ((len(c.message) + tlvHeaderLen + nulByteLen) % paddingGranularity)
+	n := len(c.message) + nulByteLen + tlvHeaderLen + padding
+	for i := range c.tlvs {
+		n += tlvHeaderLen + len(c.tlvs[i].tlvValue)
+	}
+	data := make([]byte, 0, n)
+	data = append(data, c.message...)
+	data = append(data, 0x00)
+	for i := range c.tlvs {
+		data = AppendShort(data, c.tlvs[i].tlvType)
+		data = AppendShort(data, c.tlvs[i].tlvLength)
+		data = append(data, c.tlvs[i].tlvValue...)
+	}
+	data = AppendShort(data, uint16(tlvTypePadding))
+	data = AppendShort(data, uint16(padding))
+	data = data[:len(data)+padding] // zeros, from make
+	counterEncipherWith(block, iv[:], data, data)
 
-	return dst
+	return data
 }
 
 // decryptWith is decrypt with the block cipher of the key (offrecord patch).
