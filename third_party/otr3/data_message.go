@@ -71,7 +71,12 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 	}
 
 	// keys stay cached (and locked) until their key pair rotates out.
-	x := dataMessageExtra{makeCopy(keys.extraKey)}
+	// offrecord patch: the extra symmetric key is copied out only for the
+	// message that announces its use, not for every message.
+	var x dataMessageExtra
+	if hasTLV(tlvs, tlvTypeExtraSymmetricKey) {
+		x = dataMessageExtra{makeCopy(keys.extraKey)}
+	}
 
 	return dataMessage, x, nil
 }
@@ -90,11 +95,13 @@ func (c *Conversation) createSerializedDataMessage(msg []byte, flag byte, tlvs [
 	}
 
 	// offrecord patch: header and message serialized into one buffer.
-	header, err := c.messageHeader(msgTypeData)
-	if err != nil {
-		return nil, dataMessageExtra{}, err
+	var header []byte
+	if dataMsg.framed == nil {
+		if header, err = c.messageHeader(msgTypeData); err != nil {
+			return nil, dataMessageExtra{}, err
+		}
 	}
-	res := dataMsg.appendSigned(header, c.version)
+	res := dataMsg.frame(header, c.version)
 
 	c.updateLastSent()
 	return c.fragEncode(res), x, nil
@@ -180,7 +187,11 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 
 	var tlvs []tlv
 
-	tlvs, err = c.processTLVs(p.tlvs, dataMessageExtra{makeCopy(sessionKeys.extraKey)})
+	var x dataMessageExtra
+	if hasTLV(p.tlvs, tlvTypeExtraSymmetricKey) { // offrecord patch: copied only when used
+		x = dataMessageExtra{makeCopy(sessionKeys.extraKey)}
+	}
+	tlvs, err = c.processTLVs(p.tlvs, x)
 	if err != nil {
 		return
 	}
@@ -248,4 +259,14 @@ func (c *Conversation) processTLVs(tlvs []tlv, x dataMessageExtra) ([]tlv, error
 	}
 
 	return retTLVs, nil
+}
+
+// hasTLV tells whether a TLV of type typ is among tlvs (offrecord patch).
+func hasTLV(tlvs []tlv, typ uint16) bool {
+	for _, t := range tlvs {
+		if t.tlvType == typ {
+			return true
+		}
+	}
+	return false
 }

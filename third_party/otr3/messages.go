@@ -132,6 +132,9 @@ type dataMsg struct {
 	authenticator          []byte
 	oldMACKeys             []macKey
 	serializeUnsignedCache []byte
+	// offrecord patch: set by signWith, the header, serializeUnsignedCache
+	// and authenticator in one buffer, with room for the revealed keys.
+	framed []byte
 }
 
 func (c *dataMsg) sign(key []byte, header []byte, v otrVersion) {
@@ -142,13 +145,45 @@ func (c *dataMsg) sign(key []byte, header []byte, v otrVersion) {
 }
 
 // signWith is sign with an HMAC already keyed and reset (offrecord patch).
+// The header, the unsigned part and the MAC are built in one buffer, kept in
+// framed for frame (the MAC covers header and unsigned part, as in sign).
 func (c *dataMsg) signWith(mac hash.Hash, header []byte) {
-	if c.serializeUnsignedCache == nil {
-		c.serializeUnsignedCache = c.serializeUnsigned()
+	if c.serializeUnsignedCache != nil {
+		_, _ = mac.Write(header)
+		_, _ = mac.Write(c.serializeUnsignedCache)
+		c.authenticator = mac.Sum(nil)
+		return
 	}
-	_, _ = mac.Write(header)
-	_, _ = mac.Write(c.serializeUnsignedCache)
-	c.authenticator = mac.Sum(nil)
+	revLen := 0
+	for _, k := range c.oldMACKeys {
+		revLen += len(k)
+	}
+	buf := make([]byte, 0, len(header)+c.unsignedLen()+mac.Size()+4+revLen)
+	buf = append(buf, header...)
+	buf = c.appendUnsigned(buf)
+	c.serializeUnsignedCache = buf[len(header):]
+	_, _ = mac.Write(buf)
+	n := len(buf)
+	buf = mac.Sum(buf)
+	c.authenticator = buf[n:]
+	c.framed = buf
+}
+
+// frame returns the header and serialize's result, using the buffer signWith
+// made when there is one (offrecord patch).
+func (c dataMsg) frame(header []byte, v otrVersion) []byte {
+	if c.framed == nil {
+		return c.appendSigned(header, v)
+	}
+	revLen := 0
+	for _, k := range c.oldMACKeys {
+		revLen += len(k)
+	}
+	out := AppendWord(c.framed, uint32(revLen))
+	for _, k := range c.oldMACKeys {
+		out = append(out, k...)
+	}
+	return out
 }
 
 func (c dataMsg) checkSign(key []byte, header []byte, v otrVersion) error {
