@@ -114,11 +114,17 @@ func (m *Manager) Forget(account, peer, why string) error {
 // through Config.Send. Errors (ErrUnreadable, ErrMalformed, ErrNotInPrivate,
 // ErrPeerError, limits) come with an event and leave the session as it was.
 func (m *Manager) Receive(account, peer, wire string) (Incoming, error) {
-	b := []byte(wire)
 	if m.cfg.Policy == PolicyNever {
-		return Incoming{Plaintext: b}, nil
+		return Incoming{Plaintext: []byte(wire)}, nil
 	}
+	// OTR messages are only read (otr3 copies its input, fragments are
+	// gathered into their own buffer): they are not copied here. Plain text
+	// is, as it is handed back to the caller.
+	b := readOnlyBytes(wire)
 	k := classify(b)
+	if k == kindPlain || k == kindTagged {
+		b = []byte(wire)
+	}
 	// Plain text (with or without a whitespace tag) is not OTR's to limit:
 	// the XMPP server's own limits apply to it.
 	if k != kindPlain && k != kindTagged && len(b) > m.cfg.Limits.MaxMessageSize {
@@ -136,7 +142,7 @@ func (m *Manager) Receive(account, peer, wire string) (Incoming, error) {
 		if m.cfg.Policy == PolicyAlways {
 			m.emit(Event{Account: account, Peer: peer, Kind: EventUnencrypted, Text: "an unencrypted message arrived"})
 		}
-		return Incoming{Plaintext: b}, nil
+		return Incoming{Plaintext: []byte(wire)}, nil
 	}
 	return in, err
 }

@@ -32,10 +32,11 @@ func (o *outbox) drain(account, peer string, send func(account, peer, wire strin
 		return
 	}
 	o.draining = true
-	for len(o.items) > 0 {
-		it := o.items[0]
-		o.items[0] = outItem{}
-		o.items = o.items[1:]
+	// Callbacks may push more items meanwhile: they are appended and
+	// delivered by this loop.
+	for i := 0; i < len(o.items); i++ {
+		it := o.items[i]
+		o.items[i] = outItem{}
 		o.mu.Unlock()
 		if it.event != nil {
 			onEvent(*it.event)
@@ -44,7 +45,19 @@ func (o *outbox) drain(account, peer string, send func(account, peer, wire strin
 		}
 		o.mu.Lock()
 	}
-	o.items = nil
+	o.items = reuse(o.items)
 	o.draining = false
 	o.mu.Unlock()
+}
+
+// keptItems bounds the capacity an idle session keeps for its next items.
+const keptItems = 8
+
+// reuse empties items (already cleared) for the next call, keeping a small
+// backing array rather than allocating one per message.
+func reuse(items []outItem) []outItem {
+	if cap(items) > keptItems {
+		return nil
+	}
+	return items[:0]
 }

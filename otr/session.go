@@ -87,6 +87,15 @@ func (s *session) wire(msgs ...otr3.ValidMessage) {
 	}
 }
 
+// sent queues what conv.Send returned for an encrypted session without
+// copying it: otr3 builds each data message (or fragment) in a fresh
+// buffer that it neither keeps nor touches again.
+func (s *session) sent(msgs []otr3.ValidMessage) {
+	for _, w := range msgs {
+		s.pending = append(s.pending, outItem{wire: wireString(w)})
+	}
+}
+
 func (s *session) event(kind EventKind, text string, err error) {
 	ev := Event{
 		Account: s.key.account, Peer: s.key.peer, Kind: kind, State: s.state,
@@ -100,7 +109,8 @@ func (s *session) event(kind EventKind, text string, err error) {
 func (s *session) flush() {
 	if len(s.pending) > 0 {
 		s.out.push(s.pending...)
-		s.pending = nil
+		clear(s.pending)
+		s.pending = reuse(s.pending)
 	}
 }
 
@@ -324,7 +334,7 @@ func (s *session) send(p []byte) (Outcome, error) {
 			s.event(EventError, "the message could not be encrypted", ErrNotEncrypted)
 			return SentPlain, fmt.Errorf("%w: %v", ErrNotEncrypted, err)
 		}
-		s.wire(msgs...)
+		s.sent(msgs)
 		return SentEncrypted, nil
 	}
 	// Awaiting, pending, refreshing: hold, to go out encrypted or never.

@@ -1,6 +1,9 @@
 package otr3
 
-import "encoding/binary"
+import (
+	"encoding/base64"
+	"encoding/binary"
+)
 
 type dataMessageExtra struct {
 	key []byte
@@ -34,7 +37,11 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 		tlvs:    tlvs,
 	}
 
-	encrypted := plain.encrypt(keys.sendingAESKey, topHalfCtr)
+	block, err := keys.sendingCipher()
+	if err != nil {
+		return dataMsg{}, dataMessageExtra{}, err
+	}
+	encrypted := plain.encryptWith(block, topHalfCtr)
 
 	header, err := c.messageHeader(msgTypeData)
 	if err != nil {
@@ -52,7 +59,7 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 	}
 
 	// fmt.Printf("sendingMACKey: len: %d %X\n", len(keys.sendingMACKey), keys.sendingMACKey)
-	dataMessage.sign(keys.sendingMACKey, header, c.version)
+	dataMessage.signWith(keys.sendingHMAC(c.version), header)
 
 	c.updateMayRetransmitTo(noRetransmit)
 	// offrecord patch: like libotr, only the last message with text is kept
@@ -64,7 +71,12 @@ func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv
 	}
 
 	// keys stay cached (and locked) until their key pair rotates out.
-	x := dataMessageExtra{makeCopy(keys.extraKey)}
+	// offrecord patch: the extra symmetric key is copied out only for the
+	// message that announces its use, not for every message.
+	var x dataMessageExtra
+	if hasTLV(tlvs, tlvTypeExtraSymmetricKey) {
+		x = dataMessageExtra{makeCopy(keys.extraKey)}
+	}
 
 	return dataMessage, x, nil
 }
@@ -82,10 +94,14 @@ func (c *Conversation) createSerializedDataMessage(msg []byte, flag byte, tlvs [
 		return nil, dataMessageExtra{}, err
 	}
 
-	res, err := c.wrapMessageHeader(msgTypeData, dataMsg.serialize(c.version))
-	if err != nil {
-		return nil, dataMessageExtra{}, err
+	// offrecord patch: header and message serialized into one buffer.
+	var header []byte
+	if dataMsg.framed == nil {
+		if header, err = c.messageHeader(msgTypeData); err != nil {
+			return nil, dataMessageExtra{}, err
+		}
 	}
+	res := dataMsg.frame(header, c.version)
 
 	c.updateLastSent()
 	return c.fragEncode(res), x, nil
@@ -96,7 +112,11 @@ func (c *Conversation) fragEncode(msg messageWithHeader) []ValidMessage {
 }
 
 func (c *Conversation) encode(msg messageWithHeader) encodedMessage {
-	return append(append(msgMarker, b64encode(msg)...), '.')
+	// offrecord patch: one buffer of the final size.
+	out := make([]byte, 0, len(msgMarker)+base64.StdEncoding.EncodedLen(len(msg))+1)
+	out = append(out, msgMarker...)
+	out = base64.StdEncoding.AppendEncode(out, msg)
+	return append(out, '.')
 }
 
 func (c *Conversation) processDataMessage(header, msg []byte) (plain MessagePlaintext, toSend messageWithHeader, err error) {
@@ -136,7 +156,7 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
-	if err = dataMessage.checkSign(sessionKeys.receivingMACKey, header, c.version); err != nil {
+	if err = dataMessage.checkSignWith(sessionKeys.receivingHMAC(c.version), header); err != nil {
 		return
 	}
 
@@ -147,9 +167,12 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
+	block, err := sessionKeys.receivingCipher()
+	if err != nil {
+		return
+	}
 	p := plainDataMsg{}
-	//this can't return an error since receivingAESKey is a AES-128 key
-	_ = p.decrypt(sessionKeys.receivingAESKey, dataMessage.topHalfCtr, dataMessage.encryptedMsg)
+	_ = p.decryptWith(block, dataMessage.topHalfCtr, dataMessage.encryptedMsg)
 
 	plain = makeCopy(p.message)
 	if len(plain) == 0 {
@@ -164,7 +187,11 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 
 	var tlvs []tlv
 
-	tlvs, err = c.processTLVs(p.tlvs, dataMessageExtra{makeCopy(sessionKeys.extraKey)})
+	var x dataMessageExtra
+	if hasTLV(p.tlvs, tlvTypeExtraSymmetricKey) { // offrecord patch: copied only when used
+		x = dataMessageExtra{makeCopy(sessionKeys.extraKey)}
+	}
+	tlvs, err = c.processTLVs(p.tlvs, x)
 	if err != nil {
 		return
 	}
@@ -232,4 +259,14 @@ func (c *Conversation) processTLVs(tlvs []tlv, x dataMessageExtra) ([]tlv, error
 	}
 
 	return retTLVs, nil
+}
+
+// hasTLV tells whether a TLV of type typ is among tlvs (offrecord patch).
+func hasTLV(tlvs []tlv, typ uint16) bool {
+	for _, t := range tlvs {
+		if t.tlvType == typ {
+			return true
+		}
+	}
+	return false
 }

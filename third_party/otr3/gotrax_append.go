@@ -1,23 +1,27 @@
 package otr3
 
-import "math/big"
+import (
+	"encoding/binary"
+	"math/big"
+	"slices"
+)
 
 // AppendShort will append the serialization of the given value to the byte array
 // Data will be serialized big-endian
 func AppendShort(l []byte, r uint16) []byte {
-	return append(l, SerializeShort(r)...)
+	return binary.BigEndian.AppendUint16(l, r) // offrecord patch: no temporary slice
 }
 
 // AppendWord will append the serialization of the given value to the byte array
 // Data will be serialized big-endian
 func AppendWord(l []byte, r uint32) []byte {
-	return append(l, SerializeWord(r)...)
+	return binary.BigEndian.AppendUint32(l, r) // offrecord patch: no temporary slice
 }
 
 // AppendLong will append the serialization of the given value to the byte array
 // Data will be serialized big-endian
 func AppendLong(l []byte, r uint64) []byte {
-	return append(l, SerializeLong(r)...)
+	return binary.BigEndian.AppendUint64(l, r) // offrecord patch: no temporary slice
 }
 
 // AppendData will append the serialization of the given value to the byte array
@@ -29,7 +33,11 @@ func AppendData(l, r []byte) []byte {
 // AppendMPI will append the serialization of the given value to the byte array
 // Data will be serialized big-endian
 func AppendMPI(l []byte, r *big.Int) []byte {
-	return AppendData(l, r.Bytes())
+	// offrecord patch: the magnitude is written in place, not through r.Bytes().
+	n := (r.BitLen() + 7) / 8
+	l = slices.Grow(AppendWord(l, uint32(n)), n)
+	r.FillBytes(l[len(l) : len(l)+n])
+	return l[:len(l)+n]
 }
 
 // AppendMPIs will append the serialization of the given values to the byte array

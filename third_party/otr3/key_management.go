@@ -26,6 +26,9 @@ type sessionKeys struct {
 	sendingMACKey, receivingMACKey macKey
 	// SIZE: this will be the same size as version.hash2Length
 	extraKey []byte
+	// offrecord patch: the ciphers and MACs made from these keys, shared
+	// by every copy of this value and wiped with the keys.
+	ciphers *sessionCiphers
 }
 
 type macKeyUsage struct {
@@ -289,6 +292,7 @@ func calculateDHSessionKeys(ourPrivKey secretKeyValue, ourPubKey, theirPubKey *b
 	ret.receivingMACKey = v.hash(ret.receivingAESKey)
 
 	ret.extraKey = h(0xFF, secbytes, v.hash2Instance())
+	ret.ciphers = &sessionCiphers{}
 
 	ret.lock()
 

@@ -2,10 +2,13 @@ package otr3
 
 import (
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/subtle"
 	"encoding/binary"
+	"hash"
 	"math/big"
+	"slices"
 )
 
 const (
@@ -129,20 +132,66 @@ type dataMsg struct {
 	authenticator          []byte
 	oldMACKeys             []macKey
 	serializeUnsignedCache []byte
+	// offrecord patch: set by signWith, the header, serializeUnsignedCache
+	// and authenticator in one buffer, with room for the revealed keys.
+	framed []byte
 }
 
 func (c *dataMsg) sign(key []byte, header []byte, v otrVersion) {
 	if c.serializeUnsignedCache == nil {
 		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
-	mac := hmac.New(v.hashInstance, key)
-	_, _ = mac.Write(header)
-	_, _ = mac.Write(c.serializeUnsignedCache)
-	c.authenticator = mac.Sum(nil)
+	c.signWith(hmac.New(v.hashInstance, key), header)
+}
+
+// signWith is sign with an HMAC already keyed and reset (offrecord patch).
+// The header, the unsigned part and the MAC are built in one buffer, kept in
+// framed for frame (the MAC covers header and unsigned part, as in sign).
+func (c *dataMsg) signWith(mac hash.Hash, header []byte) {
+	if c.serializeUnsignedCache != nil {
+		_, _ = mac.Write(header)
+		_, _ = mac.Write(c.serializeUnsignedCache)
+		c.authenticator = mac.Sum(nil)
+		return
+	}
+	revLen := 0
+	for _, k := range c.oldMACKeys {
+		revLen += len(k)
+	}
+	buf := make([]byte, 0, len(header)+c.unsignedLen()+mac.Size()+4+revLen)
+	buf = append(buf, header...)
+	buf = c.appendUnsigned(buf)
+	c.serializeUnsignedCache = buf[len(header):]
+	_, _ = mac.Write(buf)
+	n := len(buf)
+	buf = mac.Sum(buf)
+	c.authenticator = buf[n:]
+	c.framed = buf
+}
+
+// frame returns the header and serialize's result, using the buffer signWith
+// made when there is one (offrecord patch).
+func (c dataMsg) frame(header []byte, v otrVersion) []byte {
+	if c.framed == nil {
+		return c.appendSigned(header, v)
+	}
+	revLen := 0
+	for _, k := range c.oldMACKeys {
+		revLen += len(k)
+	}
+	out := AppendWord(c.framed, uint32(revLen))
+	for _, k := range c.oldMACKeys {
+		out = append(out, k...)
+	}
+	return out
 }
 
 func (c dataMsg) checkSign(key []byte, header []byte, v otrVersion) error {
-	mac := hmac.New(v.hashInstance, key)
+	return c.checkSignWith(hmac.New(v.hashInstance, key), header)
+}
+
+// checkSignWith is checkSign with an HMAC already keyed and reset (offrecord patch).
+func (c dataMsg) checkSignWith(mac hash.Hash, header []byte) error {
 	_, _ = mac.Write(header)
 	_, _ = mac.Write(c.serializeUnsignedCache)
 	authenticatorCalculated := mac.Sum(nil)
@@ -154,8 +203,16 @@ func (c dataMsg) checkSign(key []byte, header []byte, v otrVersion) error {
 }
 
 func (c dataMsg) serializeUnsigned() []byte {
-	var out []byte
+	return c.appendUnsigned(make([]byte, 0, c.unsignedLen()))
+}
 
+// unsignedLen is the length of serializeUnsigned (offrecord patch).
+func (c dataMsg) unsignedLen() int {
+	return 1 + 4 + 4 + 4 + (c.y.BitLen()+7)/8 + len(c.topHalfCtr) + 4 + len(c.encryptedMsg)
+}
+
+// appendUnsigned appends serializeUnsigned to out (offrecord patch).
+func (c dataMsg) appendUnsigned(out []byte) []byte {
 	out = append(out, c.flag)
 	out = AppendWord(out, c.senderKeyID)
 	out = AppendWord(out, c.recipientKeyID)
@@ -215,16 +272,26 @@ func (c dataMsg) serialize(v otrVersion) []byte {
 		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
 
-	out := makeCopy(c.serializeUnsignedCache)
-	out = append(out, c.authenticator...)
+	return c.appendSigned(nil, v)
+}
 
-	keyLen := v.hashLength()
-	revKeys := make([]byte, 0, len(c.oldMACKeys)*keyLen)
-	for _, k := range c.oldMACKeys {
-		revKeys = append(revKeys, k[:]...)
+// appendSigned appends serialize's result to out, growing it once
+// (offrecord patch; otr3 built it in several copies).
+func (c dataMsg) appendSigned(out []byte, v otrVersion) []byte {
+	if c.serializeUnsignedCache == nil {
+		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
-	out = AppendData(out, revKeys)
-
+	revLen := 0
+	for _, k := range c.oldMACKeys {
+		revLen += len(k)
+	}
+	out = slices.Grow(out, len(c.serializeUnsignedCache)+len(c.authenticator)+4+revLen)
+	out = append(out, c.serializeUnsignedCache...)
+	out = append(out, c.authenticator...)
+	out = AppendWord(out, uint32(revLen))
+	for _, k := range c.oldMACKeys {
+		out = append(out, k...)
+	}
 	return out
 }
 
@@ -328,6 +395,42 @@ func (c plainDataMsg) encrypt(key []byte, topHalfCtr [8]byte) []byte {
 	_ = counterEncipher(key, iv[:], data, dst)
 
 	return dst
+}
+
+// encryptWith is encrypt with the block cipher of the key (offrecord patch).
+func (c plainDataMsg) encryptWith(block cipher.Block, topHalfCtr [8]byte) []byte {
+	var iv [aes.BlockSize]byte
+	copy(iv[:], topHalfCtr[:])
+
+	// The padded plaintext is built in one buffer and encrypted in place:
+	// the same bytes as c.pad().serialize(), and no plaintext copy is left.
+	padding := paddingGranularity - ((len(c.message) + tlvHeaderLen + nulByteLen) % paddingGranularity)
+	n := len(c.message) + nulByteLen + tlvHeaderLen + padding
+	for i := range c.tlvs {
+		n += tlvHeaderLen + len(c.tlvs[i].tlvValue)
+	}
+	data := make([]byte, 0, n)
+	data = append(data, c.message...)
+	data = append(data, 0x00)
+	for i := range c.tlvs {
+		data = AppendShort(data, c.tlvs[i].tlvType)
+		data = AppendShort(data, c.tlvs[i].tlvLength)
+		data = append(data, c.tlvs[i].tlvValue...)
+	}
+	data = AppendShort(data, uint16(tlvTypePadding))
+	data = AppendShort(data, uint16(padding))
+	data = data[:len(data)+padding] // zeros, from make
+	counterEncipherWith(block, iv[:], data, data)
+
+	return data
+}
+
+// decryptWith is decrypt with the block cipher of the key (offrecord patch).
+func (c *plainDataMsg) decryptWith(block cipher.Block, topHalfCtr [8]byte, src []byte) error {
+	var iv [aes.BlockSize]byte
+	copy(iv[:], topHalfCtr[:])
+	counterEncipherWith(block, iv[:], src, src)
+	return c.deserialize(src)
 }
 
 func (c *plainDataMsg) decrypt(key []byte, topHalfCtr [8]byte, src []byte) error {

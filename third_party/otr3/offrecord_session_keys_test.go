@@ -4,6 +4,7 @@ package otr3
 
 import (
 	"bytes"
+	"crypto/aes"
 	"testing"
 )
 
@@ -91,4 +92,36 @@ func Test_keyManagementContext_wipe_wipesTheSessionKeys(t *testing.T) {
 
 	assertNil(t, c.sessionKeys)
 	assertDeepEquals(t, aes, make([]byte, len(aes)))
+}
+
+func Test_sessionCiphers_areMadeOnceAndWipedWithTheirKeys(t *testing.T) {
+	c := sessionKeysFixture()
+	old, _ := c.calculateDHSessionKeys(1, 3, otrV3{})
+	b1, err := old.sendingCipher()
+	assertNil(t, err)
+	b2, _ := old.sendingCipher()
+	assertEquals(t, b1 == b2, true)
+	m1 := old.receivingHMAC(otrV3{})
+	assertEquals(t, m1 == old.receivingHMAC(otrV3{}), true)
+	sc := old.ciphers
+
+	assertNil(t, c.rotateOurKeys(2, fixedRand([]string{"abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd"})))
+
+	assertDeepEquals(t, *sc, sessionCiphers{})
+}
+
+func Test_unsafeWipe_zeroesAnAESKeySchedule(t *testing.T) {
+	b, err := aes.NewCipher([]byte("0123456789abcdef"))
+	assertNil(t, err)
+	// The key schedule is the block's only content: after the wipe, the
+	// block encrypts as the schedule of all zero words would, not as the key.
+	var withKey, wiped [16]byte
+	b.Encrypt(withKey[:], make([]byte, 16))
+	unsafeWipe(b)
+	b.Encrypt(wiped[:], make([]byte, 16))
+	assertEquals(t, withKey == wiped, false)
+	fresh, _ := aes.NewCipher([]byte("0123456789abcdef"))
+	var again [16]byte
+	fresh.Encrypt(again[:], make([]byte, 16))
+	assertEquals(t, again == withKey, true)
 }

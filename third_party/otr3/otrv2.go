@@ -51,7 +51,7 @@ func (v otrV2) whitespaceTag() []byte {
 }
 
 func (v otrV2) messageHeader(c *Conversation, msgType byte) ([]byte, error) {
-	out := AppendShort(nil, v.protocolVersion())
+	out := AppendShort(make([]byte, 0, otrv2HeaderLen), v.protocolVersion()) // offrecord patch: sized once
 	out = append(out, msgType)
 	return out, nil
 }

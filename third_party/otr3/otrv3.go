@@ -94,7 +94,7 @@ func (v otrV3) messageHeader(c *Conversation, msgType byte) ([]byte, error) {
 		return nil, err
 	}
 
-	out := AppendShort(nil, v.protocolVersion())
+	out := AppendShort(make([]byte, 0, otrv3HeaderLen), v.protocolVersion()) // offrecord patch: sized once
 	out = append(out, msgType)
 	out = AppendWord(out, c.ourInstanceTag)
 	out = AppendWord(out, c.theirInstanceTag)

@@ -7,6 +7,17 @@ func (c *Conversation) Receive(m ValidMessage) (plain MessagePlaintext, toSend [
 
 // Receive handles a message from a peer. It returns a human readable message and zero or more messages to send back to the peer.
 func (c *Conversation) receiveUnit(m ValidMessage, forgetFragments bool) (plain MessagePlaintext, toSend []ValidMessage, err error) {
+	// offrecord patch: an encoded data message is base64 ciphertext, only
+	// read (decoded into a new buffer): it is neither copied nor wiped.
+	if c.Policies.isOTREnabled() && guessMessageType(m) == msgGuessData {
+		var messagesToSend []messageWithHeader
+		plain, messagesToSend, err = c.receiveEncoded(encodedMessage(m))
+		if forgetFragments {
+			c.fragmentationContext = forgetFragment()
+		}
+		return c.withInjectionsPlain(c.toSendEncoded(plain, messagesToSend, err))
+	}
+
 	message := makeCopy(m)
 	defer wipeBytes(message)
 

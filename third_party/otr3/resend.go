@@ -61,7 +61,10 @@ func (r *resendContext) clear() {
 	r.messages.Lock()
 	defer r.messages.Unlock()
 
-	r.messages.m = nil
+	// offrecord patch: the slice is kept for the next message (pending
+	// returns a copy), its entries dropped.
+	clear(r.messages.m)
+	r.messages.m = r.messages.m[:0]
 }
 
 func (r *resendContext) shouldRetransmit() bool {

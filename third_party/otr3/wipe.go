@@ -119,6 +119,7 @@ func (s *sessionKeys) wipe() {
 	wipeBytes(s.sendingMACKey)
 	wipeBytes(s.receivingMACKey)
 	wipeBytes(s.extraKey)
+	s.ciphers.wipe()
 	*s = sessionKeys{}
 }
 
@@ -344,9 +345,12 @@ func unsafeWipeSliceInt(val reflect.Value) {
 }
 
 func unsafeWipeArray60Uint32(val reflect.Value) {
+	// offrecord patch: zero the array in place; wipeUint32Array60 took it
+	// by value and zeroed a copy, so AES key schedules were never wiped.
 	/* #nosec G103*/
-	ss := *(*[60]uint32)(unsafe.Pointer(val.UnsafeAddr()))
-	wipeUint32Array60(ss)
+	ss := (*[60]uint32)(unsafe.Pointer(val.UnsafeAddr()))
+	clear(ss[:])
+	runtime.KeepAlive(ss)
 }
 
 func unsafeWipeSlice(val reflect.Value) {
