@@ -80,10 +80,13 @@ type otrChat struct {
 	// OTR data (otrdelivery.go). lostDetail and lostCount describe an
 	// undelivered episode.
 	unconfirmed []*bridgev2.MessageStatusEventInfo
-	wireIDs     map[string]bool
-	wireOrder   []string
-	lostDetail  string
-	lostCount   int
+	// failedInfo marks unconfirmed messages failed while their send may
+	// still be in flight (otrsend.go must not report success then).
+	failedInfo map[*bridgev2.MessageStatusEventInfo]bool
+	wireIDs    map[string]bool
+	wireOrder  []string
+	lostDetail string
+	lostCount  int
 	// lostRemoved is how many OTR copies were redacted when it was lost.
 	lostRemoved int
 	// gate is open (non-nil) while gated start or accept commands are

@@ -47,6 +47,32 @@ func (l *otrLayer) noteSent(key otrKey, info *bridgev2.MessageStatusEventInfo) {
 	l.log.Debug().Str("contact", key.contact).Int("unconfirmed", len(ch.unconfirmed)).Msg("OTR message sent; waiting for the buddy to answer")
 }
 
+// unconfirm settles a message noted before its send: when keep is false
+// (it was not sent encrypted) it is taken off the unconfirmed list. It
+// reports whether the message is still there, i.e. was not marked failed
+// meanwhile.
+func (l *otrLayer) unconfirm(key otrKey, info *bridgev2.MessageStatusEventInfo, keep bool) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.chats[key]
+	if ch == nil {
+		return true
+	}
+	if ch.failedInfo[info] {
+		delete(ch.failedInfo, info)
+		return false
+	}
+	if !keep {
+		for i, u := range ch.unconfirmed {
+			if u == info {
+				ch.unconfirmed = append(ch.unconfirmed[:i], ch.unconfirmed[i+1:]...)
+				break
+			}
+		}
+	}
+	return true
+}
+
 // confirmed forgets the unconfirmed messages: the buddy just wrote to us off
 // the record, so their session is alive.
 func (l *otrLayer) confirmed(key otrKey) {
@@ -102,6 +128,12 @@ func (l *otrLayer) undeliverable(key otrKey, reason string) {
 	ch := l.chatLocked(key)
 	failed := ch.unconfirmed
 	ch.unconfirmed = nil
+	if ch.failedInfo == nil {
+		ch.failedInfo = map[*bridgev2.MessageStatusEventInfo]bool{}
+	}
+	for _, info := range failed {
+		ch.failedInfo[info] = true // a send still in flight must not report success after this
+	}
 	l.log.Info().Str("contact", key.contact).Int("failed", len(failed)).Msg("The buddy cannot read our OTR messages")
 	ch.lostDetail = reason
 	ch.lostCount = len(failed)

@@ -163,6 +163,7 @@ func (l *otrLayer) clearLost(key otrKey) {
 	defer l.mu.Unlock()
 	if ch := l.chats[key]; ch != nil {
 		ch.lost, ch.lostNoticed, ch.lostRemoved, ch.lostCount, ch.lostDetail = "", false, 0, 0, ""
+		ch.failedInfo = nil
 	}
 }
 

@@ -50,14 +50,18 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 		return true, errOTRFiles
 	}
 	info := bridgev2.StatusEventInfoFromEvent(msg.Event)
+	// Recorded before the send: the buddy's answer (or its sign that it
+	// cannot read us) may be handled before SendOutcome returns.
 	l.mu.Lock()
 	ch := l.chatLocked(key)
 	ch.held = append(ch.held, info)
 	l.mu.Unlock()
+	l.noteSent(key, info)
 	outcome, err := l.mgr.SendOutcome(string(key.login), key.contact, []byte(body))
 	if err != nil || outcome != otr.Held {
 		l.unhold(key, info)
 	}
+	stillOurs := l.unconfirm(key, info, err == nil && outcome == otr.SentEncrypted)
 	if err != nil {
 		if !errors.Is(err, otr.ErrFinished) { // the finished notice already says so
 			qctx, cancel := quietCtx()
@@ -69,11 +73,12 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 	if outcome == otr.SentEncrypted || outcome == otr.Held {
 		l.remember(key, msg.Portal.MXID, msg.Event.ID)
 	}
-	if outcome != otr.Held {
+	switch {
+	case outcome == otr.SentPlain:
 		l.conn.Bridge.Matrix.SendMessageStatus(l.statusCtx(), &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}, info)
-	}
-	if outcome == otr.SentEncrypted {
-		l.noteSent(key, info)
+	case outcome == otr.SentEncrypted && stillOurs:
+		// Not already marked failed by a sign that the buddy cannot read us.
+		l.conn.Bridge.Matrix.SendMessageStatus(l.statusCtx(), &bridgev2.MessageStatus{Status: event.MessageStatusSuccess, IsCertain: true}, info)
 		go l.markOwn(key, info)
 	}
 	return true, nil
