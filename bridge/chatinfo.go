@@ -225,3 +225,18 @@ func (c *Client) GetContactList(ctx context.Context) ([]*bridgev2.ResolveIdentif
 	}
 	return out, nil
 }
+
+// ensurePortal returns the contact's DM portal, creating its Matrix room
+// first when there is none yet.
+func (c *Client) ensurePortal(ctx context.Context, contact jid.JID) (*bridgev2.Portal, error) {
+	portal, err := c.conn.Bridge.GetPortalByKey(ctx, makePortalKey(c.login.ID, contact))
+	if err != nil {
+		return nil, err
+	}
+	if portal.MXID == "" {
+		if err := portal.CreateMatrixRoom(ctx, c.login, c.dmInfo(contact)); err != nil {
+			return nil, err
+		}
+	}
+	return portal, nil
+}

@@ -202,7 +202,7 @@ func (ib *inbox) reportDropped(ctx context.Context, dropped map[networkid.Portal
 		if n == 1 {
 			text = "⚠️ A message from this contact could not be shown here: Matrix did not accept it in time. It was not confirmed to the sender."
 		}
-		sendOTRNotice(ctx, ib.c.conn.Bridge.Bot, portal.MXID, "messages_lost", text, map[string]any{"count": n})
+		sendBotNotice(ctx, ib.c.conn.Bridge.Bot, portal.MXID, "messages_lost", text, map[string]any{"count": n})
 	}
 }
 
@@ -213,14 +213,9 @@ var errNotAccepted = errors.New("bridge: Matrix did not accept the message")
 // handled, reporting whether Matrix accepted it. A rejected message's
 // database row is removed so that the next try is not taken for a duplicate.
 func (c *Client) deliverRemote(ctx context.Context, evt *simplevent.Message[*incoming], contact jid.JID) error {
-	portal, err := c.conn.Bridge.GetPortalByKey(ctx, evt.PortalKey)
+	portal, err := c.ensurePortal(ctx, contact)
 	if err != nil {
 		return err
-	}
-	if portal.MXID == "" {
-		if err := portal.CreateMatrixRoom(ctx, c.login, c.dmInfo(contact)); err != nil {
-			return err
-		}
 	}
 	done := make(chan bool, 1)
 	evt.PostHandleFunc = func(ctx context.Context, portal *bridgev2.Portal) {

@@ -17,9 +17,6 @@ import (
 // can tell them apart without reading the text.
 const NoticeKey = "org.offrecord.otr"
 
-// otrContentKey is NoticeKey under its old name.
-const otrContentKey = NoticeKey
-
 // Notice is the value of NoticeKey on a bot notice.
 type Notice struct {
 	// Event names what happened: an otr event name ("started", "secure",
@@ -95,11 +92,6 @@ func sendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, 
 		return ""
 	}
 	return resp.EventID
-}
-
-// sendOTRNotice sends a tagged OTR notice as the bot.
-func sendOTRNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) id.EventID {
-	return sendBotNotice(ctx, bot, room, kind, text, fields)
 }
 
 // md escapes text (a name, a JID, a question) for a Markdown notice.

@@ -333,14 +333,9 @@ func (l *otrLayer) refuseRequest(ctx context.Context, key otrKey) bool {
 	if c == nil || err != nil {
 		return false
 	}
-	portal, err := l.conn.Bridge.GetExistingPortalByKey(ctx, makePortalKey(key.login, contact))
-	if err != nil || portal == nil || portal.MXID == "" {
-		if l.ensurePortal(ctx, key) == "" {
-			return false
-		}
-		if portal, err = l.conn.Bridge.GetExistingPortalByKey(ctx, makePortalKey(key.login, contact)); err != nil || portal == nil {
-			return false
-		}
+	portal := l.portal(ctx, key)
+	if portal == nil {
+		return false
 	}
 	_, why := l.precondition(ctx, c, portal, contact)
 	if why == "" {
@@ -426,27 +421,31 @@ func (l *otrLayer) notice(ctx context.Context, key otrKey, kind, text string, fi
 		l.log.Warn().Str("contact", key.contact).Str("otr_event", kind).Msg("No portal to show an OTR notice in")
 		return ""
 	}
-	return sendOTRNotice(ctx, l.conn.Bridge.Bot, room, kind, text, fields)
+	return sendBotNotice(ctx, l.conn.Bridge.Bot, room, kind, text, fields)
 }
 
 // ensurePortal creates the DM portal for a conversation that starts with OTR.
 func (l *otrLayer) ensurePortal(ctx context.Context, key otrKey) id.RoomID {
+	portal := l.portal(ctx, key)
+	if portal == nil {
+		return ""
+	}
+	return portal.MXID
+}
+
+// portal returns a conversation's portal, creating its room if needed, or nil.
+func (l *otrLayer) portal(ctx context.Context, key otrKey) *bridgev2.Portal {
 	c := l.client(key.login)
 	contact, err := parseBareJID(key.contact)
 	if c == nil || err != nil {
-		return ""
+		return nil
 	}
-	portal, err := l.conn.Bridge.GetPortalByKey(ctx, makePortalKey(key.login, contact))
+	portal, err := c.ensurePortal(ctx, contact)
 	if err != nil {
-		return ""
+		l.log.Warn().Err(err).Str("contact", key.contact).Msg("Could not create a portal for an OTR request")
+		return nil
 	}
-	if portal.MXID == "" {
-		if err := portal.CreateMatrixRoom(ctx, c.login, c.dmInfo(contact)); err != nil {
-			l.log.Warn().Err(err).Str("contact", key.contact).Msg("Could not create a portal for an OTR request")
-			return ""
-		}
-	}
-	return portal.MXID
+	return portal
 }
 
 // presence ends the conversation when the buddy's resource goes offline.

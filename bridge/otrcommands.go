@@ -56,7 +56,7 @@ func fnOTR(ce *commands.Event) {
 	defer cancel()
 	reply := func(kind, text string, fields map[string]any) {
 		text = strings.ReplaceAll(text, "$cmdprefix", ce.Bridge.Config.CommandPrefix)
-		sendOTRNotice(ctx, ce.Bot, ce.RoomID, kind, text, fields)
+		sendBotNotice(ctx, ce.Bot, ce.RoomID, kind, text, fields)
 	}
 	if secretSubcommands[sub] {
 		_, err := ce.Bot.SendMessage(ctx, ce.OrigRoomID, event.EventRedaction, &event.Content{

@@ -100,7 +100,7 @@ func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.Matr
 	qctx, cancel := quietCtx()
 	defer cancel()
 	if kind, text := l.answer(qctx, c, msg.Portal, contact, acceptEmoji[emoji]); kind != "" {
-		sendOTRNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
+		sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
 		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New(text)).WithIsCertain(true).WithSendNotice(false)
 	}
 	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil

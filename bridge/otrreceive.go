@@ -87,7 +87,7 @@ func (l *otrLayer) post(key otrKey, contact jid.JID, plaintext string) error {
 	for _, content := range otrMessageContents(plaintext) {
 		resp, err := ghost.Intent.SendMessage(ctx, room, event.EventMessage, &event.Content{
 			Parsed: content,
-			Raw: map[string]any{otrContentKey: map[string]any{
+			Raw: map[string]any{NoticeKey: map[string]any{
 				"encrypted": true,
 				"verified":  st.Verified || st.Trusted,
 				"version":   st.Version,

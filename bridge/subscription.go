@@ -215,15 +215,10 @@ func (c *Client) pendingSubscription(contact jid.JID) bool {
 
 // portalRoom returns the contact's portal room, creating the portal if needed.
 func (c *Client) portalRoom(ctx context.Context, contact jid.JID) id.RoomID {
-	portal, err := c.conn.Bridge.GetPortalByKey(ctx, makePortalKey(c.login.ID, contact))
+	portal, err := c.ensurePortal(ctx, contact)
 	if err != nil {
+		c.log.Warn().Err(err).Str("contact", contact.String()).Msg("Could not create a portal")
 		return ""
-	}
-	if portal.MXID == "" {
-		if err := portal.CreateMatrixRoom(ctx, c.login, c.dmInfo(contact)); err != nil {
-			c.log.Warn().Err(err).Str("contact", contact.String()).Msg("Could not create a portal")
-			return ""
-		}
 	}
 	return portal.MXID
 }
