@@ -146,11 +146,7 @@ func (c *Client) reactToSubscription(ctx context.Context, msg *bridgev2.MatrixRe
 		sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, "error", why, nil)
 		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New(why)).WithIsCertain(true).WithSendNotice(false)
 	}
-	text := c.contactName(contact) + " can now see when you are online."
-	kind := "subscription_approved"
-	if !approve {
-		text, kind = c.contactName(contact)+" will not see when you are online.", "subscription_denied"
-	}
+	kind, text := c.subscriptionAnswered(contact, approve)
 	sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
 	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil
 }

@@ -53,9 +53,5 @@ func fnSubscription(ce *commands.Event) {
 		reply("error", why)
 		return
 	}
-	if sub == "approve" {
-		reply("subscription_approved", c.contactName(contact)+" can now see when you are online.")
-	} else {
-		reply("subscription_denied", c.contactName(contact)+" will not see when you are online.")
-	}
+	reply(c.subscriptionAnswered(contact, sub == "approve"))
 }

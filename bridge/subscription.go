@@ -187,6 +187,14 @@ func (c *Client) approveSubscription(ctx context.Context, contact jid.JID, appro
 	return ""
 }
 
+// subscriptionAnswered is the notice once a request is approved or denied.
+func (c *Client) subscriptionAnswered(contact jid.JID, approved bool) (kind, text string) {
+	if approved {
+		return "subscription_approved", c.contactName(contact) + " can now see when you are online."
+	}
+	return "subscription_denied", c.contactName(contact) + " will not see when you are online."
+}
+
 // ensureSubscribed asks for a contact's presence (adding them to the roster)
 // unless the user already has or asked for it.
 func (c *Client) ensureSubscribed(ctx context.Context, contact jid.JID) {
