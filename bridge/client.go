@@ -75,7 +75,7 @@ func (c *Connector) adapterConfig(account jid.JID, password string, log zerolog.
 		Password:          password,
 		Resource:          x.Resource,
 		Server:            x.Server,
-		TLS:               xmppad.TLSMode(x.TLS),
+		TLS:               x.TLS,
 		CAFile:            x.CAFile,
 		AllowPlainAuth:    x.AllowPlainAuth,
 		ConnectTimeout:    x.ConnectTimeout,

@@ -113,7 +113,7 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 	if xc == nil {
 		return errNotConnected
 	}
-	if l := c.conn.otr; l != nil && (l.active(c, contact) || l.policy == otr.PolicyAlways) {
+	if l := c.conn.otr; l != nil && (l.active(c, contact) || l.cfg.Policy == otr.PolicyAlways) {
 		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	_, stanzaID := parseMessageID(msg.EditTarget.ID)

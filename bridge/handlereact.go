@@ -43,7 +43,7 @@ func (c *Client) aroundOTR(contact jid.JID) bool {
 		return false
 	}
 	key := otrKey{c.login.ID, contact.String()}
-	if l.lostReason(key) != "" || l.policy == otr.PolicyAlways {
+	if l.lostReason(key) != "" || l.cfg.Policy == otr.PolicyAlways {
 		return true
 	}
 	return l.mgr.Status(string(key.login), key.contact).State != otr.StatePlaintext

@@ -33,9 +33,7 @@ type otrLayer struct {
 	conn *Connector
 	cfg  config.OTRConfig
 	mgr  *otr.Manager
-	// policy is cfg.Policy as a value of the otr package, parsed once.
-	policy otr.Policy
-	log    zerolog.Logger
+	log  zerolog.Logger
 
 	// mu guards chats.
 	mu    sync.Mutex
@@ -116,22 +114,10 @@ func newOTRLayer(c *Connector) *otrLayer {
 		log:   c.Bridge.Log.With().Str("component", "otr").Logger(),
 		chats: make(map[otrKey]*otrChat),
 	}
-	// The policy is parsed once, here (Validate has checked the word).
-	policy := map[string]otr.Policy{
-		config.OTRPolicyNever:         otr.PolicyNever,
-		config.OTRPolicyManual:        otr.PolicyManual,
-		config.OTRPolicyOpportunistic: otr.PolicyOpportunistic,
-		config.OTRPolicyAlways:        otr.PolicyAlways,
-	}[l.cfg.Policy]
-	l.policy = policy
-	keyMode := otr.KeyPerSession
-	if l.cfg.KeyMode == config.OTRKeyPerAccount {
-		keyMode = otr.KeyPerAccount
-	}
 	l.mgr = otr.NewManager(otr.Config{
-		Policy:        policy,
+		Policy:        l.cfg.Policy,
 		DisallowV2:    !l.cfg.AllowV2,
-		KeyMode:       keyMode,
+		KeyMode:       l.cfg.KeyMode,
 		StartTimeout:  l.cfg.StartTimeout,
 		AcceptTimeout: l.cfg.AcceptTimeout,
 		IdleTimeout:   l.cfg.IdleTimeout,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/offrecord/offrecord/config"
 	"github.com/offrecord/offrecord/otr"
 )
 
@@ -50,7 +49,7 @@ func (l *otrLayer) eventText(key otrKey, ev otr.Event, prev otr.State, removed i
 		text := "🔑 **Off the record** with " + who + " (OTR v" + strconv.Itoa(ev.Version) + "). Messages are encrypted between the bridge and " +
 			who + "'s client and are not stored.\n\nYour fingerprint:\n`" + ev.OwnFingerprint + "`\n" + who + "'s fingerprint:\n`" + ev.PeerFingerprint + "`\n\n" +
 			"To make sure it is really " + who + ", verify with " + l.cmd("verify <secret>") + " (a secret only you two know), or compare fingerprints another way and use " + l.cmd("trust") + "."
-		if l.cfg.KeyMode != config.OTRKeyPerAccount {
+		if l.cfg.KeyMode != otr.KeyPerAccount {
 			text += " Your fingerprint is new for every off-the-record conversation."
 		}
 		return kind, text, false

@@ -38,7 +38,7 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 		if reason := l.lostReason(key); reason != "" {
 			return true, l.refuse(key, reason)
 		}
-		if l.policy == otr.PolicyManual || l.policy == otr.PolicyNever {
+		if l.cfg.Policy == otr.PolicyManual || l.cfg.Policy == otr.PolicyNever {
 			return false, nil
 		}
 	}

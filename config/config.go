@@ -20,6 +20,9 @@ import (
 
 	up "go.mau.fi/util/configupgrade"
 	"gopkg.in/yaml.v3"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/otr"
 )
 
 // ExampleConfig is the commented example of the network section.
@@ -27,11 +30,12 @@ import (
 //go:embed example-config.yaml
 var ExampleConfig string
 
-// TLS policies accepted in xmpp.tls.
+// TLS modes accepted in xmpp.tls: the adapter's typed values, read once
+// when the config is decoded.
 const (
-	TLSRequired = "required"
-	TLSDirect   = "direct"
-	TLSDisabled = "disabled"
+	TLSRequired = xmppad.TLSRequired
+	TLSDirect   = xmppad.TLSDirect
+	TLSDisabled = xmppad.TLSDisabled
 )
 
 // Config is the network section of the bridge config.
@@ -46,20 +50,20 @@ type Config struct {
 
 // XMPPConfig describes how the bridge connects to XMPP servers.
 type XMPPConfig struct {
-	TLS               string        `yaml:"tls"`
-	CAFile            string        `yaml:"ca_file"`
-	AllowPlainAuth    bool          `yaml:"allow_plain_auth"`
-	Server            string        `yaml:"server"`
-	Resource          string        `yaml:"resource"`
-	ConnectTimeout    time.Duration `yaml:"connect_timeout"`
-	KeepaliveInterval time.Duration `yaml:"keepalive_interval"`
-	KeepaliveTimeout  time.Duration `yaml:"keepalive_timeout"`
-	ReconnectMin      time.Duration `yaml:"reconnect_min"`
-	ReconnectMax      time.Duration `yaml:"reconnect_max"`
-	QueueLimit        int           `yaml:"queue_limit"`
-	MaxFileSize       int64         `yaml:"max_file_size"`
+	TLS               xmppad.TLSMode `yaml:"tls"`
+	CAFile            string         `yaml:"ca_file"`
+	AllowPlainAuth    bool           `yaml:"allow_plain_auth"`
+	Server            string         `yaml:"server"`
+	Resource          string         `yaml:"resource"`
+	ConnectTimeout    time.Duration  `yaml:"connect_timeout"`
+	KeepaliveInterval time.Duration  `yaml:"keepalive_interval"`
+	KeepaliveTimeout  time.Duration  `yaml:"keepalive_timeout"`
+	ReconnectMin      time.Duration  `yaml:"reconnect_min"`
+	ReconnectMax      time.Duration  `yaml:"reconnect_max"`
+	QueueLimit        int            `yaml:"queue_limit"`
+	MaxFileSize       int64          `yaml:"max_file_size"`
 	// DownloadFrom says whose links are downloaded: DownloadFromContacts or DownloadFromEveryone.
-	DownloadFrom string `yaml:"download_from"`
+	DownloadFrom DownloadFrom `yaml:"download_from"`
 	// DownloadTrustedHosts may be downloaded from on non-public addresses.
 	DownloadTrustedHosts []string      `yaml:"download_trusted_hosts"`
 	DownloadTimeout      time.Duration `yaml:"download_timeout"`
@@ -69,32 +73,31 @@ type XMPPConfig struct {
 	ApproveSubscriptions bool `yaml:"approve_subscriptions"`
 }
 
+// DownloadFrom says whose links the bridge downloads (xmpp.download_from).
+type DownloadFrom string
+
 // Values accepted in xmpp.download_from.
 const (
-	DownloadFromContacts = "contacts"
-	DownloadFromEveryone = "everyone"
+	DownloadFromContacts DownloadFrom = "contacts"
+	DownloadFromEveryone DownloadFrom = "everyone"
 )
 
-// OTR policies accepted in otr.policy.
-const (
-	OTRPolicyNever         = "never"
-	OTRPolicyManual        = "manual"
-	OTRPolicyOpportunistic = "opportunistic"
-	OTRPolicyAlways        = "always"
-)
-
-// OTR key modes accepted in otr.key_mode.
-const (
-	OTRKeyPerSession = "per_session"
-	OTRKeyPerAccount = "per_account"
-)
+// UnmarshalText reads contacts or everyone.
+func (d *DownloadFrom) UnmarshalText(b []byte) error {
+	switch v := DownloadFrom(b); v {
+	case DownloadFromContacts, DownloadFromEveryone:
+		*d = v
+		return nil
+	}
+	return fmt.Errorf("must be contacts or everyone, not %q", b)
+}
 
 // OTRConfig describes Off-the-Record messaging at the bridge edge.
 type OTRConfig struct {
 	Enabled                bool          `yaml:"enabled"`
-	Policy                 string        `yaml:"policy"`
+	Policy                 otr.Policy    `yaml:"policy"`
 	AllowV2                bool          `yaml:"allow_v2"`
-	KeyMode                string        `yaml:"key_mode"`
+	KeyMode                otr.KeyMode   `yaml:"key_mode"`
 	StartTimeout           time.Duration `yaml:"start_timeout"`
 	AcceptTimeout          time.Duration `yaml:"accept_timeout"`
 	IdleTimeout            time.Duration `yaml:"idle_timeout"`
@@ -114,11 +117,6 @@ type DisplaynameParams struct {
 // and prepares the display name template.
 func (c *Config) Validate() error {
 	x := &c.XMPP
-	switch x.TLS {
-	case TLSRequired, TLSDirect, TLSDisabled:
-	default:
-		return fmt.Errorf("network.xmpp.tls must be required, direct or disabled, not %q", x.TLS)
-	}
 	if x.AllowPlainAuth && x.TLS != TLSDisabled {
 		return fmt.Errorf("network.xmpp.allow_plain_auth is only allowed with network.xmpp.tls: disabled")
 	}
@@ -159,11 +157,6 @@ func (c *Config) Validate() error {
 	if x.MaxFileSize < 1 || x.MaxFileSize > 1<<30 {
 		return fmt.Errorf("network.xmpp.max_file_size must be between 1 and 1073741824 bytes (files are held in memory), not %d", x.MaxFileSize)
 	}
-	switch x.DownloadFrom {
-	case DownloadFromContacts, DownloadFromEveryone:
-	default:
-		return fmt.Errorf("network.xmpp.download_from must be contacts or everyone, not %q", x.DownloadFrom)
-	}
 	for _, h := range x.DownloadTrustedHosts {
 		if err := checkHost(h); err != nil {
 			return fmt.Errorf("network.xmpp.download_trusted_hosts: %q %v", h, err)
@@ -171,16 +164,6 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.PasswordKeyBytes(); err != nil {
 		return err
-	}
-	switch c.OTR.Policy {
-	case OTRPolicyNever, OTRPolicyManual, OTRPolicyOpportunistic, OTRPolicyAlways:
-	default:
-		return fmt.Errorf("network.otr.policy must be never, manual, opportunistic or always, not %q", c.OTR.Policy)
-	}
-	switch c.OTR.KeyMode {
-	case OTRKeyPerSession, OTRKeyPerAccount:
-	default:
-		return fmt.Errorf("network.otr.key_mode must be per_session or per_account, not %q", c.OTR.KeyMode)
 	}
 	tpl, err := template.New("displayname").Parse(c.DisplaynameTemplate)
 	if err != nil {

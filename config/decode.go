@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -125,6 +126,16 @@ func decodeStrict(node *yaml.Node, v reflect.Value, key string) error {
 	}
 	if node.Kind != yaml.ScalarNode {
 		return fmt.Errorf("%s must be a single value, not a list or map", key)
+	}
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		// A choice (TLS mode, OTR policy…): its type reads and checks the word.
+		if null || node.Tag != up.StrTag {
+			return fmt.Errorf("%s must be a word, not %q", key, node.Value)
+		}
+		if err := u.UnmarshalText([]byte(node.Value)); err != nil {
+			return fmt.Errorf("%s %w", key, err)
+		}
+		return nil
 	}
 	switch {
 	case v.Type() == durationType:

@@ -60,7 +60,12 @@ func TestDecodeNamesTheKey(t *testing.T) {
 		"xmpp:\n    connect_timeout: 30\n":     "network.xmpp.connect_timeout must be a duration with a unit",
 		"otr:\n    idle_timeout: forever\n":    "network.otr.idle_timeout must be a duration with a unit",
 		"xmpp:\n    server: [a, b]\n":          "network.xmpp.server must be a single value",
-		"xmpp:\n    tls: false\n":              "network.xmpp.tls must be text",
+		"xmpp:\n    tls: false\n":              "network.xmpp.tls must be a word",
+		"xmpp:\n    tls: maybe\n":              "network.xmpp.tls must be required, direct or disabled, not \"maybe\"",
+		"xmpp:\n    download_from: all\n":      "network.xmpp.download_from must be contacts or everyone",
+		"otr:\n    policy: sometimes\n":        "network.otr.policy must be never, manual, opportunistic or always, not \"sometimes\"",
+		"otr:\n    policy: 2\n":                "network.otr.policy must be a word",
+		"otr:\n    key_mode: per_moon\n":       "network.otr.key_mode must be per_session or per_account",
 		"otr: yes\n":                           "network.otr must be a map of settings",
 		"xmpp:\n    download_trusted_hosts: x": "network.xmpp.download_trusted_hosts must be a list",
 		"color: blue\n":                        "network.color is not a known setting",
@@ -98,10 +103,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		"xmpp:\n    server: xmpp.example.org:99999\n":          "network.xmpp.server has no valid port",
 		"xmpp:\n    ca_file: /nonexistent/ca.pem\n":            "network.xmpp.ca_file cannot be read",
 		"xmpp:\n    ca_file: " + notPEM + "\n":                 "network.xmpp.ca_file " + notPEM + " holds no PEM certificate",
-		"xmpp:\n    download_from: strangers\n":                "network.xmpp.download_from must be contacts or everyone",
 		"xmpp:\n    download_trusted_hosts: [\"http://x/\"]\n": "network.xmpp.download_trusted_hosts",
-		"xmpp:\n    tls: maybe\n":                              "network.xmpp.tls must be required, direct or disabled",
-		"otr:\n    policy: sometimes\n":                        "network.otr.policy must be",
 	} {
 		t.Run(want, func(t *testing.T) {
 			c, _, err := upgradeAndDecode(t, yamlText)

@@ -2,6 +2,7 @@ package otr
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
 	"time"
 )
@@ -39,6 +40,20 @@ func (p Policy) String() string {
 	return "unknown"
 }
 
+// MarshalText gives the policy's word, as a config file spells it.
+func (p Policy) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads a policy's word (never, manual, opportunistic or always).
+func (p *Policy) UnmarshalText(b []byte) error {
+	for _, v := range []Policy{PolicyNever, PolicyManual, PolicyOpportunistic, PolicyAlways} {
+		if string(b) == v.String() {
+			*p = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must be never, manual, opportunistic or always, not %q", b)
+}
+
 // KeyMode says how long an identity key lives. Keys are never written anywhere.
 type KeyMode int
 
@@ -50,6 +65,28 @@ const (
 	// EndAll for that account or Close: a stable fingerprint while the process runs.
 	KeyPerAccount
 )
+
+// String names the key mode as a config file spells it.
+func (m KeyMode) String() string {
+	if m == KeyPerAccount {
+		return "per_account"
+	}
+	return "per_session"
+}
+
+// MarshalText gives the key mode's word.
+func (m KeyMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads a key mode's word (per_session or per_account).
+func (m *KeyMode) UnmarshalText(b []byte) error {
+	for _, v := range []KeyMode{KeyPerSession, KeyPerAccount} {
+		if string(b) == v.String() {
+			*m = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must be per_session or per_account, not %q", b)
+}
 
 // Clock tells the time. Tests inject a fake one and call Manager.Expire.
 type Clock interface {

@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -17,6 +18,16 @@ const (
 	TLSDirect   TLSMode = "direct"   // XEP-0368 direct TLS on connect
 	TLSDisabled TLSMode = "disabled" // no TLS at all; only when explicitly configured (tests / loopback)
 )
+
+// UnmarshalText reads a TLS mode's word (required, direct or disabled).
+func (m *TLSMode) UnmarshalText(b []byte) error {
+	switch v := TLSMode(b); v {
+	case TLSRequired, TLSDirect, TLSDisabled:
+		*m = v
+		return nil
+	}
+	return fmt.Errorf("must be required, direct or disabled, not %q", b)
+}
 
 // Config describes one account's connection.
 type Config struct {
