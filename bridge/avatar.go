@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"maunium.net/go/mautrix/bridgev2"
+	"maunium.net/go/mautrix/bridgev2/database"
 	"maunium.net/go/mautrix/bridgev2/networkid"
 	"mellium.im/xmpp/jid"
 
@@ -17,11 +18,14 @@ import (
 var _ xmppad.AvatarHandler = (*Client)(nil)
 
 // Contacts' avatars on their ghosts. The adapter announces avatars from
-// XEP-0084 notifications and XEP-0153 presence hashes; a ghost made before
-// any announcement gets a lookup (XEP-0084 metadata, else the vCard). The
-// avatar ID is the image's SHA-1, so an unchanged avatar is neither fetched
-// nor uploaded again. PEP wins over vCard: once a contact announced a PEP
-// avatar, their presence hashes are ignored until PEP says they have none.
+// XEP-0084 notifications and XEP-0153 presence hashes. The avatar ID is the
+// image's SHA-1, so an unchanged avatar is neither fetched nor uploaded again.
+//
+// PEP (XEP-0084) comes first: once a contact has a PEP avatar, a presence
+// hash that differs from it only makes the bridge look again (PEP metadata,
+// else the vCard), once per hash: another client of theirs may keep an old
+// vCard, or the notification was missed. A ghost made with no avatar known
+// gets the same lookup.
 //
 // Bad input (too large, not an image, hash mismatch, an error answer) is
 // logged with the contact, the avatar ID and the announced size, and that ID
@@ -37,19 +41,22 @@ const maxAvatarFetches = 2
 
 // avatarState is what the bridge knows of one contact's avatar in this process.
 type avatarState struct {
-	ref     xmppad.AvatarRef // the latest announcement
-	known   bool             // ref is set
-	looked  bool             // a lookup was made (or is running)
-	refused string           // an avatar ID refused as bad input
-	shown   string           // the avatar ID the ghost was last seen or made to show
-	retry   bool             // the last fetch failed for a passing reason: the same ID may be tried again
-	busy    bool             // a sync goroutine runs for the contact
-	dirty   bool             // something changed while busy
+	ref       xmppad.AvatarRef // the latest announcement (or lookup result)
+	known     bool             // ref is set
+	seq       uint64           // counts changes of ref, so a lookup never overwrites a newer announcement
+	lookup    bool             // a lookup is wanted
+	looked    bool             // the lookup for a new ghost was asked for
+	vcardHash string           // the last presence hash that asked for a lookup
+	refused   string           // an avatar ID refused as bad input
+	shown     string           // the avatar ID the ghost was last seen or made to show
+	retry     bool             // the last fetch failed for a passing reason: the same ID may be tried again
+	busy      bool             // a sync goroutine runs for the contact
+	dirty     bool             // something changed while busy
 }
 
 // avatars holds a login's avatar states. The zero value is ready.
 type avatars struct {
-	mu    sync.Mutex // guards byJID and sem's creation
+	mu    sync.Mutex // guards byJID, every avatarState in it, and sem's creation
 	byJID map[string]*avatarState
 	sem   chan struct{} // maxAvatarFetches tokens
 }
@@ -68,34 +75,49 @@ func (a *avatars) state(contact jid.JID) *avatarState {
 	return s
 }
 
+// set takes ref as the contact's avatar; it reports whether that changes anything.
+func (s *avatarState) set(ref xmppad.AvatarRef) bool {
+	changed := !s.known || s.ref.ID != ref.ID || s.ref.URL != ref.URL || s.retry
+	s.ref, s.known = ref, true
+	s.seq++
+	return changed
+}
+
 // HandleAvatar takes a contact's avatar announcement.
 func (c *Client) HandleAvatar(contact jid.JID, ref xmppad.AvatarRef) {
 	contact = contact.Bare()
 	a := &c.avatars
 	a.mu.Lock()
 	s := a.state(contact)
-	pepAvatar := s.known && s.ref.Source == xmppad.AvatarPEP && s.ref.ID != ""
-	if ref.Source == xmppad.AvatarVCard && pepAvatar {
-		a.mu.Unlock()
-		return
+	var kick bool
+	switch {
+	case ref.Source == xmppad.AvatarVCard && s.known && s.ref.Source == xmppad.AvatarPEP && s.ref.ID != "":
+		// PEP comes first: a differing presence hash only asks for a new look, once per hash.
+		if ref.ID != s.ref.ID && ref.ID != s.vcardHash {
+			s.vcardHash, s.lookup, kick = ref.ID, true, true
+		}
+	default:
+		kick = s.set(ref)
 	}
-	changed := !s.known || s.ref.ID != ref.ID || s.ref.URL != ref.URL || s.retry
-	s.ref, s.known = ref, true
 	a.mu.Unlock()
-	if changed {
+	if kick {
 		c.syncAvatar(contact)
 	}
 }
 
 // wantAvatar is called when a ghost's info is asked for, as when the ghost
-// is made: it gets the avatar announced before, or one looked up.
+// is made: it gets the avatar announced before, or, with none known, one
+// looked up.
 func (c *Client) wantAvatar(contact jid.JID) {
 	a := &c.avatars
 	a.mu.Lock()
 	s := a.state(contact)
-	need := !s.known && !s.looked || s.known && s.ref.ID != s.shown && s.ref.ID != s.refused
+	kick := s.known && s.ref.ID != s.shown && s.ref.ID != s.refused
+	if !s.looked && (!s.known || s.ref.ID == "") {
+		s.looked, s.lookup, kick = true, true, true
+	}
 	a.mu.Unlock()
-	if need {
+	if kick {
 		c.syncAvatar(contact)
 	}
 }
@@ -137,84 +159,96 @@ func (c *Client) avatarLoop(contact jid.JID) {
 	}
 }
 
-// avatarStep looks the avatar up if nothing is known, and otherwise puts
-// the known one on the ghost, if there is a ghost and it shows another.
+// avatarStep does one thing towards the ghost showing the contact's
+// avatar: a wanted lookup, or else putting the known avatar on the ghost.
+// Without a ghost it does nothing (wantAvatar runs when one is made).
 func (c *Client) avatarStep(ctx context.Context, contact jid.JID) {
-	log := zerolog.Ctx(ctx)
 	xc := c.xmpp()
 	if xc == nil {
 		return
 	}
-	a := &c.avatars
-	userID := makeUserID(contact)
-	saved, err := c.conn.Bridge.DB.Ghost.GetByID(ctx, userID)
+	saved, err := c.conn.Bridge.DB.Ghost.GetByID(ctx, makeUserID(contact))
 	if err != nil || saved == nil {
-		return // no ghost yet: wantAvatar runs again when one is made
+		return
 	}
+	a := &c.avatars
+	a.mu.Lock()
+	s := a.state(contact)
+	lookup, seq := s.lookup, s.seq
+	s.lookup = false
+	a.mu.Unlock()
+	if lookup {
+		c.lookupAvatar(ctx, xc, contact, seq)
+		return
+	}
+	c.showAvatar(ctx, xc, contact, saved)
+}
+
+// lookupAvatar asks for the contact's current avatar and takes what it
+// finds, unless an announcement came in meanwhile (seq moved on).
+func (c *Client) lookupAvatar(ctx context.Context, xc *xmppad.Client, contact jid.JID, seq uint64) {
+	log := zerolog.Ctx(ctx)
+	var found xmppad.AvatarRef
+	err := c.withFetchSlot(ctx, func(ctx context.Context) (err error) {
+		found, err = xc.LookupAvatar(ctx, contact, c.avatarPolicy())
+		return err
+	})
+	switch {
+	case errors.Is(err, xmppad.ErrAvatarRefused):
+		log.Warn().Err(err).Msg("Contact's avatar not shown on their ghost; the ghost keeps the avatar it had")
+		return
+	case err != nil:
+		log.Debug().Err(err).Msg("Could not look up the contact's avatar")
+		return
+	case found.ID == "":
+		return // nothing found: only an announcement removes an avatar the ghost has
+	}
+	a := &c.avatars
+	a.mu.Lock()
+	s := a.state(contact)
+	if s.seq == seq {
+		s.set(found)
+	}
+	s.dirty = true // put it on the ghost in the next round
+	a.mu.Unlock()
+}
+
+// showAvatar puts the known avatar on the ghost (saved is its stored row),
+// fetching it unless the ghost shows it already or it was refused before.
+func (c *Client) showAvatar(ctx context.Context, xc *xmppad.Client, contact jid.JID, saved *database.Ghost) {
+	log := zerolog.Ctx(ctx)
+	a := &c.avatars
 	a.mu.Lock()
 	s := a.state(contact)
 	ref, known, refused := s.ref, s.known, s.refused
-	if !known {
-		if s.looked {
-			a.mu.Unlock()
-			return
-		}
-		s.looked = true
-	}
 	a.mu.Unlock()
-
-	policy := c.avatarPolicy()
-	if !known {
-		var found xmppad.AvatarRef
-		err := c.withFetchSlot(ctx, func(ctx context.Context) (err error) {
-			found, err = xc.LookupAvatar(ctx, contact, policy)
-			return err
-		})
-		switch {
-		case errors.Is(err, xmppad.ErrAvatarRefused):
-			log.Warn().Err(err).Msg("Contact's avatar not shown on their ghost")
-			return
-		case err != nil:
-			log.Debug().Err(err).Msg("Could not look up the contact's avatar")
-			return
-		}
-		if found.ID == "" {
-			return // none found: only an announcement removes an avatar the ghost has
-		}
+	setShown := func(id string, retry bool) {
 		a.mu.Lock()
-		if !s.known {
-			s.ref, s.known = found, true
-		}
-		s.dirty = true // put it on the ghost in the next round
+		s.shown, s.retry = id, retry
 		a.mu.Unlock()
+	}
+	switch {
+	case !known:
+		return
+	case string(saved.AvatarID) == ref.ID && (ref.ID == "" || saved.AvatarMXC != ""):
+		setShown(ref.ID, false) // the ghost shows it already
+		return
+	case ref.ID != "" && ref.ID == refused:
 		return
 	}
-	if string(saved.AvatarID) == ref.ID && (ref.ID == "" || saved.AvatarMXC != "") {
-		a.mu.Lock()
-		s.shown = ref.ID
-		a.mu.Unlock()
-		return // the ghost shows it already
-	}
-	if ref.ID != "" && ref.ID == refused {
-		return
-	}
-	ghost, err := c.conn.Bridge.GetExistingGhostByID(ctx, userID)
+	ghost, err := c.conn.Bridge.GetExistingGhostByID(ctx, saved.ID)
 	if err != nil || ghost == nil {
 		return
 	}
 	if ref.ID == "" {
-		if saved.AvatarMXC != "" || saved.AvatarID != "" {
-			log.Debug().Msg("Removing the contact's avatar from their ghost")
-			ghost.UpdateInfo(ctx, &bridgev2.UserInfo{Avatar: &bridgev2.Avatar{Remove: true}})
-		}
-		a.mu.Lock()
-		s.shown = ""
-		a.mu.Unlock()
+		log.Debug().Msg("Removing the contact's avatar from their ghost")
+		ghost.UpdateInfo(ctx, &bridgev2.UserInfo{Avatar: &bridgev2.Avatar{Remove: true}})
+		setShown("", false)
 		return
 	}
 	var data []byte
 	err = c.withFetchSlot(ctx, func(ctx context.Context) (err error) {
-		data, err = xc.FetchAvatar(ctx, contact, ref, policy)
+		data, err = xc.FetchAvatar(ctx, contact, ref, c.avatarPolicy())
 		return err
 	})
 	a.mu.Lock()
@@ -242,15 +276,15 @@ func (c *Client) avatarStep(ctx context.Context, contact jid.JID) {
 		ID:  networkid.AvatarID(ref.ID),
 		Get: func(context.Context) ([]byte, error) { return data, nil },
 	}})
-	// bridgev2 logs a failed upload itself; then the next announcement tries again.
-	saved, err = c.conn.Bridge.DB.Ghost.GetByID(ctx, userID)
-	ok := err == nil && saved != nil && string(saved.AvatarID) == ref.ID && saved.AvatarMXC != ""
-	a.mu.Lock()
-	if ok {
-		s.shown = ref.ID
+	// bridgev2 logs a failed upload itself; the next announcement then tries again.
+	saved, err = c.conn.Bridge.DB.Ghost.GetByID(ctx, saved.ID)
+	if err == nil && saved != nil && string(saved.AvatarID) == ref.ID && saved.AvatarMXC != "" {
+		setShown(ref.ID, false)
+	} else {
+		a.mu.Lock()
+		s.retry = true
+		a.mu.Unlock()
 	}
-	s.retry = !ok
-	a.mu.Unlock()
 }
 
 // withFetchSlot runs f holding one of the login's fetch slots, bounded by

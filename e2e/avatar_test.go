@@ -204,3 +204,47 @@ func TestContactAvatar(t *testing.T) {
 	}
 	alice.waitGhostAvatar(t, cursor, portal, ghost, nil)
 }
+
+// TestContactAvatarLookupAndHash: the user is subscribed to the contact
+// but not the other way round, so the contact's server never learns that
+// the bridge wants PEP notifications. A ghost made then gets the avatar by
+// lookup, and a later change arrives as a XEP-0153 hash in the contact's
+// presence, which makes the bridge look again.
+func TestContactAvatarLookupAndHash(t *testing.T) {
+	alice := newMatrixUser(t, false)
+	bob := newBuddy(t, "avhash")
+	ctx := ctxFor(t)
+	ghost := ghostOf(bob.jid)
+
+	orange := solidPNG(t, color.RGBA{240, 150, 20, 255})
+	if _, err := bob.client.PublishAvatar(ctx, orange); err != nil {
+		t.Fatal(err)
+	}
+	phone := connectBuddy(t, alice.jid, alice.pass, "phone")
+	mark := bob.Mark()
+	if err := phone.client.AddContact(ctx, bob.jid, "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bob.Wait(ctx, mark, func(ev xmppbuddy.Event) bool {
+		return ev.Kind == xmppbuddy.Presence && ev.Presence.Type == stanza.SubscribePresence && ev.From.Bare().Equal(alice.jid)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.client.ApproveSubscription(ctx, alice.jid, true); err != nil {
+		t.Fatal(err)
+	}
+	bob.send(t, alice.jid, xmppad.Outgoing{Body: "hello from one side"})
+	portal := alice.waitFrom(t, ghost, "hello from one side").RoomID
+	orangeURL := alice.waitGhostAvatar(t, 0, portal, ghost, orange)
+
+	// A new photo, then a presence (as XEP-0153 clients send after a change): prosody puts the hash in it.
+	cursor := alice.Cursor()
+	purple := solidPNG(t, color.RGBA{140, 30, 200, 255})
+	if err := bob.client.SetVCardPhoto(ctx, purple); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.client.SetPresence(ctx, "", "new face"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitGhostAvatar(t, cursor, portal, ghost, purple, orangeURL)
+}

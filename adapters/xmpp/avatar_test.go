@@ -337,6 +337,18 @@ func TestLookupAvatar(t *testing.T) {
 	if data, err := c.FetchAvatar(ctx, bob, r.ref, AvatarPolicy{}); err != nil || !bytes.Equal(data, img) {
 		t.Fatalf("fetch after the vCard lookup: %v", err)
 	}
+
+	// Disabled PEP avatar (empty metadata) and a vCard without photo: none.
+	replies.expect(NSAvatarMetadata, func(id string) string {
+		return fmt.Sprintf(`<iq type='result' id='%s'><pubsub xmlns='%s'><items node='%s'><item id='current'>`+
+			`<metadata xmlns='%s'/></item></items></pubsub></iq>`, id, nsPubSub, NSAvatarMetadata, NSAvatarMetadata)
+	})
+	replies.expect(`xmlns="vcard-temp"`, func(id string) string {
+		return fmt.Sprintf(`<iq type='result' id='%s'><vCard xmlns='vcard-temp'><FN>Bob</FN></vCard></iq>`, id)
+	})
+	if r := <-lookup(); r.err != nil || r.ref.ID != "" {
+		t.Fatalf("no avatar anywhere: %+v (%v)", r, r.err)
+	}
 }
 
 // TestFetchAvatarByURL: an image announced by URL is downloaded like an attachment, and a 50 MB answer

@@ -120,16 +120,18 @@ func isStanzaErr(err error) bool {
 }
 
 // LookupAvatar asks for a contact's current avatar: their XEP-0084 metadata, or when they have no PEP
-// avatar (an error answer or no item), their vCard photo. ID "" means neither names one. The photo a
+// avatar (an error answer, no item or empty metadata), their vCard photo. ID "" means neither names one. The photo a
 // vCard lookup read is kept in the result, so FetchAvatar does not ask again.
 func (c *Client) LookupAvatar(ctx context.Context, contact jid.JID, p AvatarPolicy) (AvatarRef, error) {
 	p = p.withDefaults()
 	items, err := c.pubsubItems(ctx, contact, NSAvatarMetadata, "")
-	switch {
-	case err == nil && len(items) > 0 && items[len(items)-1].Metadata != nil:
-		return AvatarRef{AvatarInfo: items[len(items)-1].Metadata.pick(), Source: AvatarPEP}, nil
-	case err != nil && !isStanzaErr(err):
+	if err != nil && !isStanzaErr(err) {
 		return AvatarRef{}, err
+	}
+	if err == nil && len(items) > 0 {
+		if in := items[len(items)-1].Metadata.pick(); in.ID != "" {
+			return AvatarRef{AvatarInfo: in, Source: AvatarPEP}, nil
+		}
 	}
 	photo, err := c.vcard(ctx, contact)
 	switch {
