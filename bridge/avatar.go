@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+	"github.com/offrecord/offrecord/config"
 )
 
 var _ xmppad.AvatarHandler = (*Client)(nil)
@@ -190,7 +191,7 @@ func (c *Client) lookupAvatar(ctx context.Context, xc *xmppad.Client, contact ji
 	log := zerolog.Ctx(ctx)
 	var found xmppad.AvatarRef
 	err := c.withFetchSlot(ctx, func(ctx context.Context) (err error) {
-		found, err = xc.LookupAvatar(ctx, contact, c.avatarPolicy())
+		found, err = xc.LookupAvatar(ctx, contact, c.avatarPolicy(contact))
 		return err
 	})
 	switch {
@@ -248,7 +249,7 @@ func (c *Client) showAvatar(ctx context.Context, xc *xmppad.Client, contact jid.
 	}
 	var data []byte
 	err = c.withFetchSlot(ctx, func(ctx context.Context) (err error) {
-		data, err = xc.FetchAvatar(ctx, contact, ref, c.avatarPolicy())
+		data, err = xc.FetchAvatar(ctx, contact, ref, c.avatarPolicy(contact))
 		return err
 	})
 	a.mu.Lock()
@@ -305,15 +306,18 @@ func (c *Client) withFetchSlot(ctx context.Context, f func(context.Context) erro
 	return f(ctx)
 }
 
-// avatarPolicy bounds avatars: at most 1 MiB (or max_file_size when that is
-// smaller), fetched by URL like attachments.
-func (c *Client) avatarPolicy() xmppad.AvatarPolicy {
+// avatarPolicy bounds a contact's avatar: at most 1 MiB (or max_file_size
+// when that is smaller); one announced by URL is fetched like an attachment,
+// so with download_from: contacts only from contacts in the roster.
+func (c *Client) avatarPolicy(contact jid.JID) xmppad.AvatarPolicy {
 	limit := int64(xmppad.DefaultAvatarMaxSize)
 	if m := c.maxFileSize(); m < limit {
 		limit = m
 	}
 	x := c.conn.Config.XMPP
-	return xmppad.AvatarPolicy{MaxSize: limit, Download: xmppad.DownloadPolicy{
-		Timeout: x.DownloadTimeout, TrustedHosts: x.DownloadTrustedHosts,
-	}}
+	return xmppad.AvatarPolicy{
+		MaxSize:  limit,
+		Download: xmppad.DownloadPolicy{Timeout: x.DownloadTimeout, TrustedHosts: x.DownloadTrustedHosts},
+		NoLinks:  x.DownloadFrom != config.DownloadFromEveryone && !c.inRoster(contact),
+	}
 }

@@ -388,6 +388,15 @@ func TestFetchAvatarByURL(t *testing.T) {
 	}
 	t.Logf("the server got %d bytes out before the client hung up (limit %d)", written.Load(), DefaultAvatarMaxSize)
 
+	// A stranger's link (the bridge's download_from: contacts) is not fetched at all.
+	hits := written.Load()
+	ref.URL = srv.URL + "/stranger.png"
+	if _, err := c.FetchAvatar(ctxT(t), jid.MustParse("bob@localhost"), ref,
+		AvatarPolicy{NoLinks: true, Download: DownloadPolicy{TrustedHosts: []string{u.Host}}}); !errors.Is(err, ErrAvatarRefused) ||
+		!strings.Contains(err.Error(), "not in the roster") || written.Load() != hits {
+		t.Fatalf("stranger's link: %v", err)
+	}
+
 	// Without the trusted host, the loopback address is not fetched at all.
 	ref.URL = srv.URL + "/other.png"
 	if _, err := c.FetchAvatar(ctxT(t), jid.MustParse("bob@localhost"), ref, AvatarPolicy{}); !errors.Is(err, ErrAvatarRefused) ||

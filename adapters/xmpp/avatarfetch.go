@@ -32,6 +32,7 @@ const (
 type AvatarPolicy struct {
 	MaxSize  int64          // largest image in bytes; 0 means DefaultAvatarMaxSize
 	Download DownloadPolicy // for images announced by URL; its MaxSize is replaced by MaxSize
+	NoLinks  bool           // images announced by URL are refused, not fetched
 }
 
 // withDefaults fills in the default size limit.
@@ -206,6 +207,9 @@ func (c *Client) photoData(ctx context.Context, photo *vcardPhoto, p AvatarPolic
 
 // avatarDownload fetches an avatar URL under the download policy with the avatar size limit.
 func (c *Client) avatarDownload(ctx context.Context, url string, p AvatarPolicy) ([]byte, error) {
+	if p.NoLinks {
+		return nil, refuse("it is a link, and links of contacts not in the roster are not fetched")
+	}
 	dp := p.Download
 	dp.MaxSize = p.MaxSize
 	data, _, err := c.DownloadWith(ctx, url, dp)
