@@ -70,6 +70,7 @@ func (c *Client) GetUserInfo(ctx context.Context, ghost *bridgev2.Ghost) (*bridg
 	if err != nil {
 		return nil, err
 	}
+	c.wantAvatar(contact) // in the background; the name does not wait for it
 	return c.userInfo(contact, c.rosterName(contact)), nil
 }
 

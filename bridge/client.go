@@ -48,6 +48,8 @@ type Client struct {
 	// markable is, per contact bare JID, the id of the last incoming message
 	// that asked for XEP-0333 markers; a Matrix read receipt marks it displayed.
 	markable map[string]string
+	// avatars holds what is known of contacts' avatars (avatar.go).
+	avatars avatars
 }
 
 func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {

@@ -27,6 +27,7 @@ var (
 	ErrTooLarge      = errors.New("xmpp: the file is larger than allowed")
 	ErrKeepalive     = errors.New("xmpp: the server stopped answering pings")
 	ErrLinkRefused   = errors.New("xmpp: the link points to a local or private network address, which is not fetched")
+	ErrAvatarRefused = errors.New("xmpp: the contact's avatar is not used")
 )
 
 // classified is an error of one sentinel kind with its technical cause.

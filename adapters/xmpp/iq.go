@@ -23,6 +23,7 @@ var features = []string{
 	nsCarbons,
 	nsEME,
 	nsSID,
+	nsAvatarNotify,
 }
 
 type discoFeature struct {
@@ -81,7 +82,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement)
 		}
 		reply.Payload = &discoInfo{
 			Node:       q.Node,
-			Identities: []discoIdentity{{Category: "client", Type: "bot", Name: "offrecord"}},
+			Identities: []discoIdentity{ourIdentity},
 			Features:   featureList(),
 		}
 	case typ == "set" && child.Name == xml.Name{Space: nsRoster, Local: "query"}:

@@ -81,6 +81,7 @@ type wireIn struct {
 	Reply     *replyElem     `xml:"urn:xmpp:reply:0 reply"`
 	Retract   *idElem        `xml:"urn:xmpp:message-retract:1 retract"`
 	Fallbacks []fallbackElem `xml:"urn:xmpp:fallback:0 fallback"`
+	Event     *pubsubEvent   `xml:"http://jabber.org/protocol/pubsub#event event"`
 }
 
 type carbonWrap struct {

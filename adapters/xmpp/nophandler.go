@@ -31,3 +31,8 @@ func (NopHandler) HandleConnState(ConnState, error) {}
 
 // HandleError ignores the error.
 func (NopHandler) HandleError(error) {}
+
+var _ AvatarHandler = NopHandler{}
+
+// HandleAvatar ignores the avatar announcement.
+func (NopHandler) HandleAvatar(jid.JID, AvatarRef) {}

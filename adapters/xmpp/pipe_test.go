@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,9 @@ type fakeServer struct {
 	conn net.Conn
 	sess *xmpp.Session
 	got  chan string // stanzas from the client, re-encoded
+	// reply, when set before connecting, may answer an IQ get/set (given its id and text) with raw
+	// XML instead of the empty result; "" keeps the empty result.
+	reply func(id, stanza string) string
 }
 
 type fakeHandler struct{ f *fakeServer }
@@ -39,6 +43,12 @@ func (h fakeHandler) HandleXMPP(t xmlstream.TokenReadEncoder, start *xml.StartEl
 	h.f.got <- buf.String()
 	if start.Name.Local == "iq" {
 		typ, id := attr(start, "type"), attr(start, "id")
+		if (typ == "get" || typ == "set") && h.f.reply != nil {
+			if raw := h.f.reply(id, buf.String()); raw != "" {
+				_, _ = xmlstream.Copy(t, dropXMLNS(xml.NewDecoder(strings.NewReader(raw))))
+				return nil
+			}
+		}
 		if typ == "get" || typ == "set" {
 			_ = t.EncodeToken(xml.StartElement{Name: xml.Name{Local: "iq"}, Attr: []xml.Attr{
 				{Name: xml.Name{Local: "type"}, Value: "result"}, {Name: xml.Name{Local: "id"}, Value: id}}})

@@ -17,6 +17,8 @@ type wirePresence struct {
 	Show     string     `xml:"show"`
 	Status   []langText `xml:"status"`
 	Priority string     `xml:"priority"`
+
+	Update *vcardUpdate `xml:"vcard-temp:x:update x"` // XEP-0153 avatar hash
 }
 
 // presenceOut is an outgoing presence.
@@ -27,6 +29,8 @@ type presenceOut struct {
 	Show     string   `xml:"show,omitempty"`
 	Status   string   `xml:"status,omitempty"`
 	Priority int8     `xml:"priority,omitempty"`
+
+	Caps *capsElem `xml:",omitempty"` // XEP-0115, for PEP notifications (caps.go)
 }
 
 func presenceUnavailable() xml.TokenReader {
@@ -77,6 +81,9 @@ func (c *Client) handlePresence(t xmlstream.TokenReadEncoder, start *xml.StartEl
 	}
 	c.mu.Unlock()
 	c.ev.post(func() { c.h.HandlePresence(p) })
+	if p.Type == stanza.AvailablePresence {
+		c.presenceAvatar(from, w.Update)
+	}
 }
 
 // OnlineResources returns the cached available presences of a contact's resources (none when offline).
@@ -113,7 +120,7 @@ func (c *Client) SetPresence(ctx context.Context, show, status string) error {
 }
 
 func (c *Client) sendPresence(ctx context.Context, s *session, show, status string) error {
-	return s.encode(ctx, &presenceOut{Show: show, Status: status})
+	return s.encode(ctx, &presenceOut{Show: show, Status: status, Caps: ourCaps()})
 }
 
 // subscribe sends a presence of the given subscription type to j.

@@ -15,6 +15,10 @@ func (c *Client) handleMessage(t xmlstream.TokenReadEncoder, start *xml.StartEle
 		c.malformed(start, err)
 		return
 	}
+	if w.Event != nil {
+		c.handlePEPEvent(&w)
+		return
+	}
 	inner, carbon, err := c.unwrapCarbon(&w)
 	if err != nil {
 		c.malformed(start, err)

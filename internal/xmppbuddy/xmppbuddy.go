@@ -1,8 +1,8 @@
 // Package xmppbuddy is a plain XMPP user for offrecord's tests, benchmarks
 // and demo: our XMPP adapter (adapters/xmpp) with a record of everything the
-// account received (messages, receipts, chat states, displayed markers),
-// each stamped on arrival, to be read and waited for by position (Mark,
-// Since, Wait) as internal/otrbuddy's record is.
+// account received (messages, receipts, chat states, displayed markers,
+// presences), each stamped on arrival, to be read and waited for by position
+// (Mark, Since, Wait) as internal/otrbuddy's record is.
 //
 // A Buddy is safe for concurrent use.
 package xmppbuddy
@@ -43,6 +43,7 @@ const (
 	Receipt   Kind = "receipt"    // a XEP-0184 receipt for the message ID
 	ChatState Kind = "chat_state" // a XEP-0085 chat state (State)
 	Displayed Kind = "displayed"  // a XEP-0333 displayed marker for the message ID
+	Presence  Kind = "presence"   // a presence stanza (Presence), subscription requests included
 )
 
 // Event is something the buddy's client received.
@@ -54,6 +55,8 @@ type Event struct {
 	State   xmppad.ChatState
 	Carbon  xmppad.Carbon
 	At      time.Time // when the handler got it
+
+	Presence *xmppad.Presence // Kind Presence: a copy of the presence as received
 }
 
 // Buddy is one connected XMPP account.
@@ -172,4 +175,9 @@ func (h handler) HandleChatState(from jid.JID, s xmppad.ChatState, c xmppad.Carb
 
 func (h handler) HandleDisplayed(from jid.JID, id string, c xmppad.Carbon) {
 	h.b.log.Add(Event{Kind: Displayed, From: from, ID: id, Carbon: c, At: time.Now()})
+}
+
+func (h handler) HandlePresence(p *xmppad.Presence) {
+	pr := *p
+	h.b.log.Add(Event{Kind: Presence, From: p.From, Presence: &pr, At: time.Now()})
 }
