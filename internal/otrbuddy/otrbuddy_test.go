@@ -2,7 +2,6 @@ package otrbuddy
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func TestTwoBuddies(t *testing.T) {
 		if err := xs.Register(user, user+"-pw"); err != nil {
 			t.Fatal(err)
 		}
-		b, err := Start(ctx, Config{JID: user + "@" + xs.Domain(), Password: user + "-pw", Server: xs.Addr(), CAFile: xs.CAFile(), Record: true})
+		b, err := Start(ctx, Config{JID: user + "@" + xs.Domain(), Password: user + "-pw", Server: xs.Addr(), CAFile: xs.CAFile()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,15 +33,15 @@ func TestTwoBuddies(t *testing.T) {
 	if err := alice.Query(ctx, bobJID); err != nil {
 		t.Fatal(err)
 	}
-	if ev := wait(t, ctx, alice, Secure, ""); ev.Fingerprint != bob.Fingerprint() || ev.Version != 3 {
+	if ev := next(t, ctx, alice, Secure, ""); ev.Fingerprint != bob.Fingerprint() || ev.Version != 3 {
 		t.Errorf("alice: secure with %s v%d, want bob's %s v3", ev.Fingerprint, ev.Version, bob.Fingerprint())
 	}
-	wait(t, ctx, bob, Secure, "")
+	next(t, ctx, bob, Secure, "")
 
 	if err := bob.Say(ctx, aliceJID, "hello off the record"); err != nil {
 		t.Fatal(err)
 	}
-	if ev := wait(t, ctx, alice, Message, ""); ev.Text != "hello off the record" || !ev.Encrypted || !ev.Peer.Equal(bobJID) {
+	if ev := next(t, ctx, alice, Message, ""); ev.Text != "hello off the record" || !ev.Encrypted || !ev.Peer.Equal(bobJID) {
 		t.Errorf("alice got %+v", ev)
 	}
 	if !sawWire(ctx, alice, "?OTR:AAMD") {
@@ -68,28 +67,28 @@ func TestTwoBuddies(t *testing.T) {
 	if err := alice.Say(ctx, bobJID, "hi bob"); err != nil {
 		t.Fatal(err)
 	}
-	if ev := wait(t, ctx, bob, Message, ""); ev.Text != "hi bob" || !ev.Encrypted {
+	if ev := next(t, ctx, bob, Message, ""); ev.Text != "hi bob" || !ev.Encrypted {
 		t.Errorf("bob got %+v", ev)
 	}
 
 	if err := alice.SMP(ctx, bobJID, "blue"); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, ctx, bob, SMP, "askforsecret")
+	next(t, ctx, bob, SMP, "askforsecret")
 	if err := bob.SMPAnswer(ctx, aliceJID, "blue"); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, ctx, alice, SMP, "success")
-	wait(t, ctx, bob, SMP, "success")
+	next(t, ctx, alice, SMP, "success")
+	next(t, ctx, bob, SMP, "success")
 
 	if err := alice.End(ctx, bobJID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, ctx, bob, Finished, "")
+	next(t, ctx, bob, Finished, "")
 }
 
-// wait returns b's next event of kind (and detail, if given), failing t on timeout.
-func wait(t *testing.T, ctx context.Context, b *Buddy, kind Kind, detail string) Event {
+// next returns b's next event of kind (and detail, if given), failing t on timeout.
+func next(t *testing.T, ctx context.Context, b *Buddy, kind Kind, detail string) Event {
 	t.Helper()
 	for {
 		select {
@@ -117,16 +116,5 @@ func sawWire(ctx context.Context, b *Buddy, prefix string) bool {
 		case <-ctx.Done():
 			return false
 		}
-	}
-}
-
-// TestNotRecording: a buddy without Config.Record refuses waits.
-func TestNotRecording(t *testing.T) {
-	var b Buddy
-	if _, err := b.WaitEvent(context.Background(), 0, func(Event) bool { return true }); !errors.Is(err, ErrNotRecording) {
-		t.Errorf("WaitEvent without a record: %v", err)
-	}
-	if m := b.Mark(); m != (Mark{}) || b.EventsSince(0) != nil {
-		t.Errorf("Mark %v, EventsSince %v without a record", m, b.EventsSince(0))
 	}
 }
