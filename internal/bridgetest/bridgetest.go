@@ -5,29 +5,23 @@
 package bridgetest
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"gopkg.in/yaml.v3"
 	"maunium.net/go/mautrix/id"
 
 	"github.com/offrecord/offrecord/internal/proc"
+	"github.com/offrecord/offrecord/internal/yamlfile"
 )
 
-// Timeouts for starting and stopping the bridge process.
-const (
-	readyTimeout = 60 * time.Second
-	stopTimeout  = 15 * time.Second
-)
+// stopTimeout is how long the bridge gets to stop on SIGTERM before SIGKILL.
+const stopTimeout = 15 * time.Second
 
 // Options configure a bridge instance.
 type Options struct {
@@ -44,8 +38,6 @@ type Options struct {
 	Encryption, EncryptionDefault bool
 	// LogLevel is the minimum log level ("trace" in tests). Logs go to bridge.log in Dir.
 	LogLevel string
-	// Admins are Matrix user IDs given admin permission; everyone on Domain is a user.
-	Admins []id.UserID
 	// Extra sets any other config keys, by dotted path (e.g. "bridge.bridge_status_notices").
 	Extra map[string]any
 }
@@ -129,10 +121,6 @@ func (b *Bridge) editConfig(opts Options) error {
 	if level == "" {
 		level = "debug"
 	}
-	perms := map[string]any{"*": "relay", opts.Domain: "user"}
-	for _, admin := range opts.Admins {
-		perms[string(admin)] = "admin"
-	}
 	set := map[string]any{
 		"homeserver.address":           opts.HomeserverURL,
 		"homeserver.domain":            opts.Domain,
@@ -140,7 +128,7 @@ func (b *Bridge) editConfig(opts Options) error {
 		"appservice.hostname":          "127.0.0.1",
 		"appservice.port":              b.port,
 		"database.uri":                 "file:" + b.DBPath() + "?_txlock=immediate",
-		"bridge.permissions":           perms,
+		"bridge.permissions":           map[string]any{"*": "relay", opts.Domain: "user"},
 		"encryption.allow":             opts.Encryption,
 		"encryption.default":           opts.EncryptionDefault,
 		"matrix.message_status_events": true,
@@ -160,52 +148,13 @@ func (b *Bridge) editConfig(opts Options) error {
 	for k, v := range opts.Extra {
 		set[k] = v
 	}
-	return b.edit(set)
+	return yamlfile.Edit(b.ConfigPath(), set)
 }
 
 // SetHomeserver points a prepared bridge at another homeserver URL (the
 // homeserver had to move to another port).
 func (b *Bridge) SetHomeserver(url string) error {
-	return b.edit(map[string]any{"homeserver.address": url})
-}
-
-// edit sets config keys by dotted path.
-func (b *Bridge) edit(set map[string]any) error {
-	data, err := os.ReadFile(b.ConfigPath())
-	if err != nil {
-		return err
-	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return err
-	}
-	for path, value := range set {
-		if err := setPath(cfg, strings.Split(path, "."), value); err != nil {
-			return err
-		}
-	}
-	out, err := yaml.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(b.ConfigPath(), out, 0o600)
-}
-
-// setPath sets a nested map key, creating maps on the way.
-func setPath(m map[string]any, path []string, value any) error {
-	for _, key := range path[:len(path)-1] {
-		next, ok := m[key].(map[string]any)
-		if !ok {
-			if m[key] != nil {
-				return fmt.Errorf("bridgetest: config key %s is not a map", key)
-			}
-			next = map[string]any{}
-			m[key] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = value
-	return nil
+	return yamlfile.Edit(b.ConfigPath(), map[string]any{"homeserver.address": url})
 }
 
 // ConfigPath is the bridge's config file.
@@ -245,23 +194,7 @@ func (b *Bridge) Start() error {
 		return err
 	}
 	url := "http://127.0.0.1:" + strconv.Itoa(b.port) + "/_matrix/mau/ready"
-	err = p.WaitReady(proc.Ready{
-		Ports:   []int{b.port},
-		Timeout: readyTimeout,
-		Check: func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return err
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("ready: %s", resp.Status)
-			}
-			return nil
-		},
-	})
-	if err != nil {
+	if err := p.WaitReady(proc.Ready{Ports: []int{b.port}, URL: url}); err != nil {
 		_ = p.Kill()
 		return fmt.Errorf("bridgetest: %w", err)
 	}
@@ -304,13 +237,3 @@ func (b *Bridge) PID() int {
 	}
 	return b.p.PID()
 }
-
-// Running reports whether the process is up.
-func (b *Bridge) Running() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.p != nil && !b.p.Exited()
-}
-
-// FreePort returns a TCP port on 127.0.0.1 that is free right now.
-func FreePort() (int, error) { return proc.FreePort() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +22,6 @@ import (
 type UserOptions struct {
 	// Password defaults to "password-" + localpart (Dendrite wants 8 characters or more).
 	Password string
-	// Admin makes the user a server admin.
-	Admin bool
 	// AutoJoin joins every room the user is invited to.
 	AutoJoin bool
 	// E2EE sets up end-to-end encryption (olm via goolm, SQLite crypto store in
@@ -74,7 +73,7 @@ func (s *Server) StartUser(ctx context.Context, localpart string, opts UserOptio
 	if opts.Password == "" {
 		opts.Password = "password-" + localpart
 	}
-	cli, err := s.CreateUser(ctx, localpart, opts.Password, opts.Admin)
+	cli, err := s.CreateUser(ctx, localpart, opts.Password, false)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +132,7 @@ func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOption
 		return u, nil
 	case <-u.syncDone:
 		u.Close()
-		return nil, fmt.Errorf("first sync: %w", u.SyncErr())
+		return nil, fmt.Errorf("first sync: %w", u.syncErr)
 	case <-ctx.Done():
 		u.Close()
 		return nil, ctx.Err()
@@ -147,16 +146,6 @@ func (u *User) Close() {
 	<-u.syncDone
 	if u.Crypto != nil {
 		_ = u.Crypto.Close()
-	}
-}
-
-// SyncErr is why the sync loop ended, or nil while it runs.
-func (u *User) SyncErr() error {
-	select {
-	case <-u.syncDone:
-		return u.syncErr // written before syncDone was closed
-	default:
-		return nil
 	}
 }
 
@@ -199,15 +188,6 @@ func (u *User) MessageEvents(roomID id.RoomID) []*event.Event {
 	return out
 }
 
-// Bodies returns the bodies of MessageEvents(roomID).
-func (u *User) Bodies(roomID id.RoomID) []string {
-	var out []string
-	for _, e := range u.MessageEvents(roomID) {
-		out = append(out, e.Content.AsMessage().Body)
-	}
-	return out
-}
-
 // WaitEvent returns the first recorded event, past or future, of roomID (""
 // for any room) for which match returns true. It fails when ctx ends or the
 // sync loop stops.
@@ -224,42 +204,6 @@ func (u *User) WaitEventFrom(ctx context.Context, cursor int, roomID id.RoomID, 
 		return nil, fmt.Errorf("dendritetest: %s: waiting for an event in %q: %w", u.UserID, roomID, err)
 	}
 	return e, nil
-}
-
-// WaitMessage waits for an m.room.message in roomID (from anyone) whose body
-// equals body and returns it.
-func (u *User) WaitMessage(ctx context.Context, roomID id.RoomID, body string) (*event.Event, error) {
-	return u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
-		return e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 &&
-			e.Content.AsMessage().Body == body
-	})
-}
-
-// WaitInvite waits for an invite to the user (any room) whose invite member
-// event satisfies match (nil matches all) and returns the room.
-func (u *User) WaitInvite(ctx context.Context, match func(*event.Event) bool) (id.RoomID, error) {
-	e, err := u.WaitEvent(ctx, "", func(e *event.Event) bool {
-		return e.Type == event.StateMember && e.Mautrix.EventSource&event.SourceInvite != 0 &&
-			e.GetStateKey() == u.UserID.String() &&
-			e.Content.AsMember().Membership == event.MembershipInvite &&
-			(match == nil || match(e))
-	})
-	if err != nil {
-		return "", err
-	}
-	return e.RoomID, nil
-}
-
-// AcceptInvite waits like WaitInvite, then joins the room.
-func (u *User) AcceptInvite(ctx context.Context, match func(*event.Event) bool) (id.RoomID, error) {
-	roomID, err := u.WaitInvite(ctx, match)
-	if err != nil {
-		return "", err
-	}
-	if _, err := u.JoinRoomByID(ctx, roomID); err != nil {
-		return "", fmt.Errorf("dendritetest: %s: join %s: %w", u.UserID, roomID, err)
-	}
-	return roomID, nil
 }
 
 // WaitJoined waits until userID's membership in roomID is join, as seen by
@@ -307,12 +251,6 @@ func (u *User) SendText(ctx context.Context, roomID id.RoomID, text string) (id.
 	return resp.EventID, nil
 }
 
-// SetTyping sets or clears this user's typing notification in roomID.
-func (u *User) SetTyping(ctx context.Context, roomID id.RoomID, typing bool) error {
-	_, err := u.UserTyping(ctx, roomID, typing, 30*time.Second)
-	return err
-}
-
 // WaitTyping waits for an m.typing ephemeral event in roomID whose typing
 // list contains userID (typing true) or does not (typing false).
 func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserID, typing bool) error {
@@ -321,14 +259,7 @@ func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserI
 			return false
 		}
 		c, ok := e.Content.Parsed.(*event.TypingEventContent)
-		if !ok {
-			return false
-		}
-		found := false
-		for _, uid := range c.UserIDs {
-			found = found || uid == userID
-		}
-		return found == typing
+		return ok && slices.Contains(c.UserIDs, userID) == typing
 	})
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"time"
@@ -20,6 +21,9 @@ type Ready struct {
 	// Check, when set, runs once the ports are ours, until it returns nil
 	// (e.g. an HTTP readiness endpoint, which now can only be ours).
 	Check func(ctx context.Context) error
+	// URL, when set, must answer a GET with 200 OK once the ports are ours
+	// (a readiness endpoint, which now can only be ours).
+	URL string
 	// FailOn are log lines (substrings) that mean the start failed, e.g.
 	// prosody's "Failed to open server port".
 	FailOn []string
@@ -91,6 +95,9 @@ func (p *Proc) waitReady(ctx context.Context, r Ready) error {
 				}
 			}
 		}
+		if portsOurs && r.URL != "" && r.Check == nil {
+			r.Check = func(ctx context.Context) error { return httpOK(ctx, r.URL) }
+		}
 		if portsOurs {
 			if r.Check == nil {
 				return nil
@@ -112,6 +119,20 @@ func (p *Proc) waitReady(ctx context.Context, r Ready) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// httpOK GETs url and wants 200 OK.
+func httpOK(ctx context.Context, url string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(resp.Status)
+	}
+	return nil
 }
 
 // logLine returns the first line of the log holding one of subs, "" if none.
