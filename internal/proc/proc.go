@@ -9,7 +9,6 @@
 package proc
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -77,9 +76,6 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Proc, error) {
 	return p, nil
 }
 
-// Name is the name given to Start.
-func (p *Proc) Name() string { return p.name }
-
 // PID is the process's ID.
 func (p *Proc) PID() int { return p.cmd.Process.Pid }
 
@@ -111,9 +107,6 @@ func (p *Proc) Signal(sig syscall.Signal) error {
 	return p.cmd.Process.Signal(sig)
 }
 
-// ErrKilled is returned by Stop when the process ignored SIGTERM and was killed.
-var ErrKilled = errors.New("proc: ignored SIGTERM and was killed")
-
 // Stop sends SIGTERM (and SIGCONT, in case it is paused) and waits up to
 // grace for the process to exit, then kills it. Stopping an exited process
 // does nothing.
@@ -129,7 +122,7 @@ func (p *Proc) Stop(grace time.Duration) error {
 	case <-time.After(grace):
 	}
 	_ = p.Kill()
-	return fmt.Errorf("%s: %w after %s", p.name, ErrKilled, grace)
+	return fmt.Errorf("%s ignored SIGTERM for %s and was killed", p.name, grace)
 }
 
 // Kill sends SIGKILL, as a crash would, and waits for the exit.
@@ -140,9 +133,6 @@ func (p *Proc) Kill() error {
 	<-p.done
 	return nil
 }
-
-// Tail returns the last n lines of the process's log file.
-func (p *Proc) Tail(n int) string { return Tail(p.log, n) }
 
 // Tail returns the last n lines of the file at path, for failure reports.
 func Tail(path string, n int) string {

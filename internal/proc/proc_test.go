@@ -106,16 +106,6 @@ func TestReadyExit(t *testing.T) {
 	}
 }
 
-func TestModuleRoot(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(root + "/internal/proc/proc.go"); err != nil {
-		t.Errorf("module root %s: %v", root, err)
-	}
-}
-
 // TestFreePort: ports are distinct, free, and below the ephemeral range
 // (where outgoing connections take their local ports) when it leaves room.
 func TestFreePort(t *testing.T) {
