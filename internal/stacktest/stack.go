@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"sync"
 
 	"github.com/offrecord/offrecord/internal/bridgetest"
 	"github.com/offrecord/offrecord/internal/dendritetest"
@@ -30,9 +28,9 @@ type Options struct {
 	// DendritePort is the homeserver's port; 0 picks a free one.
 	DendritePort int
 	// MovePorts replaces a fixed port (Prosody's, DendritePort) that another
-	// process holds by a free one, also when it is taken between the check
-	// and the server's start; Moved says which. Without it a held fixed
-	// port fails Start with a *proc.PortBusyError naming the holder.
+	// process holds as the server starts by a free one; Moved says which.
+	// Without it a held fixed port fails Start with a *proc.PortBusyError
+	// naming the holder.
 	MovePorts bool
 	// Bridges are prepared in order in dir/NAME and registered with Dendrite.
 	Bridges []BridgeSpec
@@ -64,9 +62,6 @@ type Stack struct {
 	bridges map[string]*bridgetest.Bridge
 	order   []string
 	say     func(format string, args ...any) // Options.Progress or a no-op
-
-	mu  sync.Mutex // guards seq
-	seq int
 }
 
 // Start brings the stack up in dir: prosody, the bridges' configs (Dendrite
@@ -96,14 +91,10 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	hsPort, err := s.port(opts.DendritePort, opts.MovePorts, "Matrix homeserver")
-	if err != nil {
-		return nil, err
-	}
 	var regs []string
 	for _, spec := range opts.Bridges {
 		bo := spec.Options
-		bo.HomeserverURL, bo.Domain = hsURL(hsPort), dendritetest.ServerName
+		bo.Domain = dendritetest.ServerName // HomeserverURL once Dendrite is up
 		xmpp := map[string]any{"tls": "required", "ca_file": s.Prosody.CAFile(), "server": s.Prosody.Addr()}
 		for k, v := range bo.XMPP {
 			xmpp[k] = v
@@ -117,116 +108,67 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 		s.order = append(s.order, spec.Name)
 		regs = append(regs, b.RegistrationPath())
 	}
-	if err := s.startDendrite(hsPort, opts, regs); err != nil {
+	if err := s.startDendrite(opts, regs); err != nil {
 		return nil, err
 	}
 	say("Dendrite is up: homeserver %s, server name %s", s.HS.URL(), s.HS.ServerName())
 	for _, spec := range opts.Bridges {
+		b := s.bridges[spec.Name]
+		if err := b.SetHomeserver(s.HS.URL()); err != nil {
+			return nil, err
+		}
 		if spec.Lazy {
 			continue
 		}
-		if err := s.bridges[spec.Name].Start(); err != nil {
+		if err := b.Start(); err != nil {
 			return nil, fmt.Errorf("bridge %s: %w", spec.Name, err)
 		}
-		say("bridge (%s/) is up: bot %s", spec.Name, s.bridges[spec.Name].BotMXID(dendritetest.ServerName))
+		say("bridge (%s/) is up: bot %s", spec.Name, b.BotMXID(dendritetest.ServerName))
 	}
 	return s, nil
 }
 
-func hsURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
-
-// port returns want, or a free port when want is 0 or (with move) held by
-// another process now.
-func (s *Stack) port(want int, move bool, what string) (int, error) {
-	if want != 0 {
-		h, held := proc.PortHolder(want)
-		if !held || !move {
-			return want, nil
-		}
-		free, err := proc.FreePort()
-		if err != nil {
-			return 0, err
-		}
-		s.moved(fmt.Sprintf("%s port %d is held by %s: using %d", what, want, h, free))
-		return free, nil
-	}
-	return proc.FreePort()
-}
-
-// afterPortCheck, when set (by tests), runs between the busy-port check and
-// prosody's start: the moment another program may take a port.
-var afterPortCheck func()
-
 // startProsody starts prosody, moving busy fixed ports when told to.
 func (s *Stack) startProsody(opts Options) error {
 	po := opts.Prosody
-	ports := []struct {
-		p    *int
-		what string
-	}{{&po.C2SPort, "XMPP c2s"}, {&po.DirectTLSPort, "XMPP direct TLS"}, {&po.HTTPPort, "XMPP HTTP upload"}}
-	for _, pt := range ports {
-		if *pt.p != 0 && opts.MovePorts {
-			if h, held := proc.PortHolder(*pt.p); held {
-				s.moved(fmt.Sprintf("%s port %d is held by %s: using a free one", pt.what, *pt.p, h))
-				*pt.p = 0
-			}
-		}
-	}
-	if afterPortCheck != nil {
-		afterPortCheck()
-	}
-	for attempt := 0; ; attempt++ {
+	for {
 		xs, err := prosodytest.StartDir(filepath.Join(s.Dir, "prosody"), po)
 		if err == nil {
 			s.Prosody = xs
 			return nil
 		}
 		var busy *proc.PortBusyError
-		if !opts.MovePorts || !errors.As(err, &busy) || attempt == 2 {
+		if !opts.MovePorts || !errors.As(err, &busy) {
 			return err
 		}
-		// Taken after the check above: move that port too.
 		moved := false
-		for _, pt := range ports {
-			if *pt.p == busy.Port {
-				s.moved(fmt.Sprintf("%s port %d was taken by %s as prosody started: using a free one", pt.what, busy.Port, busy.Holder))
-				*pt.p, moved = 0, true
+		for _, p := range []*int{&po.C2SPort, &po.DirectTLSPort, &po.HTTPPort} {
+			if *p == busy.Port {
+				*p, moved = 0, true
 			}
 		}
-		if !moved {
+		if !moved { // a port prosodytest picked itself: it tried enough
 			return err
 		}
+		s.moved(fmt.Sprintf("XMPP port %d is held by %s: using a free one", busy.Port, busy.Holder))
 	}
 }
 
-// startDendrite starts Dendrite on port, moving it (and the bridges' homeserver
-// URL) when it is taken and may move.
-func (s *Stack) startDendrite(port int, opts Options, regs []string) error {
-	movable := opts.DendritePort == 0 || opts.MovePorts
-	for attempt := 0; ; attempt++ {
+// startDendrite starts Dendrite, moving its busy fixed port when told to.
+func (s *Stack) startDendrite(opts Options, regs []string) error {
+	port := opts.DendritePort
+	for {
 		hs, err := dendritetest.StartDir(filepath.Join(s.Dir, "dendrite"), dendritetest.Options{Port: port, AppserviceRegistrations: regs})
 		if err == nil {
 			s.HS = hs
 			return nil
 		}
 		var busy *proc.PortBusyError
-		if !movable || !errors.As(err, &busy) || attempt == 2 {
-			if errors.Is(err, dendritetest.ErrNoBinaries) {
-				return fmt.Errorf("%w: run `make deps`", err)
-			}
+		if port == 0 || !opts.MovePorts || !errors.As(err, &busy) {
 			return fmt.Errorf("dendrite: %w", err)
 		}
-		if opts.DendritePort != 0 {
-			s.moved(fmt.Sprintf("Matrix homeserver port %d was taken by %s as Dendrite started: using a free one", port, busy.Holder))
-		}
-		if port, err = proc.FreePort(); err != nil {
-			return err
-		}
-		for _, b := range s.bridges {
-			if err := b.SetHomeserver(hsURL(port)); err != nil {
-				return err
-			}
-		}
+		s.moved(fmt.Sprintf("Matrix homeserver port %d is held by %s: using a free one", port, busy.Holder))
+		port = 0
 	}
 }
 
@@ -250,12 +192,4 @@ func (s *Stack) Close() {
 	if s.Prosody != nil {
 		_ = s.Prosody.Close()
 	}
-}
-
-// Name returns a fresh account name: prefix and a sequence number.
-func (s *Stack) Name(prefix string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq++
-	return prefix + strconv.Itoa(s.seq)
 }
