@@ -124,7 +124,7 @@ func Start(ctx context.Context, account string) (*Peer, error) {
 	}()
 	p := &Peer{Account: account, proc: pr, stdin: inW, replies: make(chan string, 1),
 		out: record.New[Event](), done: make(chan struct{})}
-	p.events = p.out.Follow(nil)
+	p.events = p.out.Follow(context.Background())
 	r := bufio.NewReaderSize(outR, 1<<20)
 	fail := func(err error) (*Peer, error) {
 		_ = pr.Kill()

@@ -127,9 +127,8 @@ type Buddy struct {
 	log    *record.Log[Event]          // every Event; events follows it
 	msgs   *record.Log[xmppad.Message] // every message from someone else
 	bodies *record.Log[string]         // their bodies; wire follows it
-	events <-chan Event
-	wire   <-chan string
-	stop   chan struct{} // closed by Close: the channels close
+	events <-chan Event                // closed by Close
+	wire   <-chan string               // closed by Close
 
 	mu   sync.Mutex
 	full map[string]jid.JID // bare → full JID to send to; guarded by mu
@@ -151,7 +150,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 		cfg.Resource = "otrbuddy"
 	}
 	b := &Buddy{bare: bare.Bare(), cfg: cfg, pumped: make(chan struct{}), log: record.New[Event](),
-		msgs: record.New[xmppad.Message](), bodies: record.New[string](), stop: make(chan struct{}), full: map[string]jid.JID{}}
+		msgs: record.New[xmppad.Message](), bodies: record.New[string](), full: map[string]jid.JID{}}
 	b.client, err = xmppad.New(xmppad.Config{
 		JID: b.bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
 		TLS: xmppad.TLSRequired, CAFile: cfg.CAFile, ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
@@ -165,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 		cancel()
 		return nil, err
 	}
-	b.events, b.wire = b.log.Follow(b.stop), b.bodies.Follow(b.stop)
+	b.events, b.wire = b.log.Follow(runCtx), b.bodies.Follow(runCtx)
 	go b.pump(runCtx)
 	if err := b.client.Connect(ctx); err != nil {
 		b.Close()
@@ -267,9 +266,8 @@ func (b *Buddy) Close() error {
 		if perr := b.peer.Close(); err == nil {
 			err = perr
 		}
-		b.cancel()
+		b.cancel() // closes the channels
 		<-b.pumped // the peer's event channel is closed once its process exited
-		close(b.stop)
 	})
 	return err
 }

@@ -86,30 +86,19 @@ func (l *Log[T]) Wait(ctx context.Context, i int, pred func(T) bool) (T, int, er
 // Follow delivers every item, from the first on and in order, on the
 // returned channel, however slowly it is read (adding never waits for the
 // reader). The channel is closed after the last item once the Log is
-// closed, or as soon as stop is closed (undelivered items are then dropped).
-func (l *Log[T]) Follow(stop <-chan struct{}) <-chan T {
+// closed, or as soon as ctx is done (undelivered items are then dropped).
+func (l *Log[T]) Follow(ctx context.Context) <-chan T {
 	out := make(chan T)
 	go func() {
 		defer close(out)
-		for i := 0; ; {
-			l.mu.Lock()
-			items, changed, closed := l.items, l.changed, l.closed
-			l.mu.Unlock()
-			if i < len(items) {
-				select {
-				case out <- items[i]:
-					i++
-				case <-stop:
-					return
-				}
-				continue
-			}
-			if closed != nil {
+		for i := 0; ; i++ {
+			v, _, err := l.Wait(ctx, i, func(T) bool { return true })
+			if err != nil {
 				return
 			}
 			select {
-			case <-changed:
-			case <-stop:
+			case out <- v:
+			case <-ctx.Done():
 				return
 			}
 		}

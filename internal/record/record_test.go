@@ -55,7 +55,7 @@ func TestWait(t *testing.T) {
 func TestFollow(t *testing.T) {
 	l := New[int]()
 	l.Add(1)
-	ch := l.Follow(nil)
+	ch := l.Follow(context.Background())
 	l.Add(2)
 	l.Add(3)
 	l.Close(errors.New("done"))
@@ -66,11 +66,11 @@ func TestFollow(t *testing.T) {
 	if len(got) != 3 || got[0] != 1 || got[2] != 3 {
 		t.Errorf("Follow gave %v, want [1 2 3]", got)
 	}
-	stop := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
 	open := New[int]()
 	open.Add(1)
-	ch = open.Follow(stop)
-	close(stop)
+	ch = open.Follow(ctx)
+	cancel()
 	for range ch { // closed at once; the item may or may not have gone out
 	}
 }
