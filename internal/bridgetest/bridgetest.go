@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"maunium.net/go/mautrix/id"
@@ -25,9 +26,6 @@ const stopTimeout = 15 * time.Second
 
 // Options configure a bridge instance.
 type Options struct {
-	// HomeserverURL is the client-server API of the homeserver. The homeserver
-	// needs the registration before it starts, so pick its port first (FreePort).
-	HomeserverURL string
 	// Domain is the homeserver's server name.
 	Domain string
 	// XMPP sets network.xmpp keys (tls, ca_file, server, ...).
@@ -47,10 +45,8 @@ type Bridge struct {
 	Bin  string // the offrecord binary
 	Dir  string // config, registration, database and logs
 	port int
-	bot  string // the bot's localpart
-
-	mu sync.Mutex // guards p
-	p  *proc.Proc // nil while stopped
+	bot  string                    // the bot's localpart
+	p    atomic.Pointer[proc.Proc] // nil while stopped
 }
 
 var (
@@ -122,7 +118,6 @@ func (b *Bridge) editConfig(opts Options) error {
 		level = "debug"
 	}
 	set := map[string]any{
-		"homeserver.address":           opts.HomeserverURL,
 		"homeserver.domain":            opts.Domain,
 		"appservice.address":           "http://127.0.0.1:" + strconv.Itoa(b.port),
 		"appservice.hostname":          "127.0.0.1",
@@ -151,8 +146,8 @@ func (b *Bridge) editConfig(opts Options) error {
 	return yamlfile.Edit(b.ConfigPath(), set)
 }
 
-// SetHomeserver points a prepared bridge at another homeserver URL (the
-// homeserver had to move to another port).
+// SetHomeserver points a prepared bridge at its homeserver (its
+// client-server API URL); Start needs it.
 func (b *Bridge) SetHomeserver(url string) error {
 	return yamlfile.Edit(b.ConfigPath(), map[string]any{"homeserver.address": url})
 }
@@ -182,9 +177,7 @@ func (b *Bridge) BotMXID(domain string) id.UserID {
 // the registration, so a port someone else took is not moved: the
 // *proc.PortBusyError names the holder.
 func (b *Bridge) Start() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.p != nil {
+	if b.p.Load() != nil {
 		return errors.New("bridgetest: already running")
 	}
 	cmd := exec.Command(b.Bin, "-c", b.ConfigPath(), "-r", b.RegistrationPath(), "--ignore-unsupported-server")
@@ -198,42 +191,16 @@ func (b *Bridge) Start() error {
 		_ = p.Kill()
 		return fmt.Errorf("bridgetest: %w", err)
 	}
-	b.p = p
+	b.p.Store(p)
 	return nil
-}
-
-// take returns the running process and forgets it.
-func (b *Bridge) take() *proc.Proc {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p := b.p
-	b.p = nil
-	return p
 }
 
 // Stop sends SIGTERM and waits for a graceful exit (SIGKILL after a timeout).
-func (b *Bridge) Stop() error {
-	if p := b.take(); p != nil {
-		return p.Stop(stopTimeout)
-	}
-	return nil
-}
+func (b *Bridge) Stop() error { return b.p.Swap(nil).Stop(stopTimeout) }
 
 // Kill stops the bridge with SIGKILL, as a crash would: no graceful
 // shutdown, nothing sent on the way out. It waits for the process to exit.
-func (b *Bridge) Kill() error {
-	if p := b.take(); p != nil {
-		return p.Kill()
-	}
-	return nil
-}
+func (b *Bridge) Kill() error { return b.p.Swap(nil).Kill() }
 
 // PID is the running process's ID, 0 when it is not running.
-func (b *Bridge) PID() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.p == nil {
-		return 0
-	}
-	return b.p.PID()
-}
+func (b *Bridge) PID() int { return b.p.Load().PID() }

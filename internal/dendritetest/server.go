@@ -23,7 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"maunium.net/go/mautrix"
@@ -53,10 +53,8 @@ type Server struct {
 	dir    string // data folder holding config, key, databases and logs
 	binDir string
 	port   int
-	secret string // registration shared secret
-
-	mu sync.Mutex // guards p
-	p  *proc.Proc // nil while stopped
+	secret string                    // registration shared secret
+	p      atomic.Pointer[proc.Proc] // nil while stopped
 }
 
 // StartDir runs a Dendrite whose configuration, databases and logs live in
@@ -168,24 +166,13 @@ func (s *Server) Start() error {
 		_ = p.Stop(stopTimeout)
 		return fmt.Errorf("dendritetest: %w", err)
 	}
-	s.mu.Lock()
-	s.p = p
-	s.mu.Unlock()
+	s.p.Store(p)
 	return nil
 }
 
 // Stop stops Dendrite (SIGTERM, then SIGKILL if it lingers) until Start;
 // its data stays. Stopping a stopped server does nothing.
-func (s *Server) Stop() error {
-	s.mu.Lock()
-	p := s.p
-	s.p = nil
-	s.mu.Unlock()
-	if p == nil {
-		return nil
-	}
-	return p.Stop(stopTimeout)
-}
+func (s *Server) Stop() error { return s.p.Swap(nil).Stop(stopTimeout) }
 
 // Close stops Dendrite, as Stop does.
 func (s *Server) Close() error { return s.Stop() }

@@ -5,7 +5,9 @@
 // (module root, free ports, which process holds a port, stopping a process
 // another program started).
 //
-// A Proc is safe for concurrent use.
+// A Proc is safe for concurrent use. A nil *Proc stands for no process (a
+// server that is stopped): it has exited, its PID is 0, and Signal, Stop and
+// Kill do nothing.
 package proc
 
 import (
@@ -13,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -32,13 +33,11 @@ type Options struct {
 
 // Proc is one started child process.
 type Proc struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{} // closed when the process has exited and been reaped
-
-	mu      sync.Mutex // guards waitErr
-	waitErr error
+	name    string
+	cmd     *exec.Cmd
+	log     string
+	done    chan struct{} // closed when the process has exited and been reaped
+	waitErr error         // written before done is closed
 }
 
 // Start starts cmd (named name in errors) and reaps it in the background.
@@ -67,23 +66,28 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Proc, error) {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	go func() {
-		err := cmd.Wait()
-		p.mu.Lock()
-		p.waitErr = err
-		p.mu.Unlock()
+		p.waitErr = cmd.Wait()
 		close(p.done)
 	}()
 	return p, nil
 }
 
 // PID is the process's ID.
-func (p *Proc) PID() int { return p.cmd.Process.Pid }
+func (p *Proc) PID() int {
+	if p == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
 
 // Done is closed once the process has exited.
 func (p *Proc) Done() <-chan struct{} { return p.done }
 
 // Exited reports whether the process has exited.
 func (p *Proc) Exited() bool {
+	if p == nil {
+		return true
+	}
 	select {
 	case <-p.done:
 		return true
@@ -94,8 +98,9 @@ func (p *Proc) Exited() bool {
 
 // ExitErr is cmd.Wait's result once the process has exited (nil before).
 func (p *Proc) ExitErr() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	if !p.Exited() {
+		return nil
+	}
 	return p.waitErr
 }
 
@@ -129,8 +134,8 @@ func (p *Proc) Stop(grace time.Duration) error {
 func (p *Proc) Kill() error {
 	if !p.Exited() {
 		_ = p.cmd.Process.Kill()
+		<-p.done
 	}
-	<-p.done
 	return nil
 }
 

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -41,10 +41,8 @@ type Server struct {
 	dir    string
 	opts   Options
 	config string
-	tb     testing.TB // nil when started with StartDir
-
-	mu sync.Mutex // guards p
-	p  *proc.Proc // nil while stopped
+	tb     testing.TB                // nil when started with StartDir
+	p      atomic.Pointer[proc.Proc] // nil while stopped
 }
 
 // Start runs prosody in t.TempDir() and stops it when the test ends. It fails t when prosody is missing or
@@ -162,9 +160,7 @@ Component "upload.%[8]s" "http_file_share"
 // and HTTP ports itself (a connection to the port proves nothing: another
 // program may hold it). A port held by someone else gives a *proc.PortBusyError.
 func (s *Server) launch() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p != nil {
+	if s.p.Load() != nil {
 		return errors.New("prosodytest: already running")
 	}
 	p, err := proc.Start("prosody", exec.Command("prosody", "-F", "--config", s.config), proc.Options{Log: s.LogFile()})
@@ -177,7 +173,7 @@ func (s *Server) launch() error {
 	if err != nil {
 		return fmt.Errorf("prosodytest: %w", err)
 	}
-	s.p = p
+	s.p.Store(p)
 	return nil
 }
 
@@ -185,14 +181,7 @@ func (s *Server) launch() error {
 const stopGrace = 5 * time.Second
 
 // Stop terminates prosody (SIGTERM, then SIGKILL after 5s) and waits for it to exit. Stopping twice is fine.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p != nil {
-		_ = s.p.Stop(stopGrace)
-		s.p = nil
-	}
-}
+func (s *Server) Stop() { _ = s.p.Swap(nil).Stop(stopGrace) }
 
 // Close stops prosody; it is Stop for programs using StartDir.
 func (s *Server) Close() error {
@@ -236,25 +225,10 @@ func (s *Server) LogFile() string { return filepath.Join(s.dir, "prosody.log") }
 func (s *Server) Dir() string { return s.dir }
 
 // Pause freezes prosody (SIGSTOP): connections stay open but nothing is answered, as with a dead link.
-func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+func (s *Server) Pause() { _ = s.p.Load().Signal(syscall.SIGSTOP) }
 
 // Resume undoes Pause (SIGCONT).
-func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
-
-func (s *Server) signal(sig syscall.Signal) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p != nil {
-		_ = s.p.Signal(sig)
-	}
-}
+func (s *Server) Resume() { _ = s.p.Load().Signal(syscall.SIGCONT) }
 
 // PID is prosody's process ID, 0 while stopped.
-func (s *Server) PID() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p == nil {
-		return 0
-	}
-	return s.p.PID()
-}
+func (s *Server) PID() int { return s.p.Load().PID() }
