@@ -45,7 +45,6 @@ type User struct {
 	autoJoin bool
 	cancel   context.CancelFunc
 	syncDone chan struct{}
-	syncErr  error // why the sync loop ended; written before syncDone is closed
 
 	events *record.Log[*event.Event] // closed with the sync loop's error when it ends
 }
@@ -83,13 +82,8 @@ func (s *Server) StartUser(ctx context.Context, localpart string, opts UserOptio
 // NewUserFromClient wraps a logged-in client (for example from Login) and
 // starts its sync loop. Call Close when done.
 func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOptions) (*User, error) {
-	u := &User{
-		Client:   cli,
-		Password: opts.Password,
-		autoJoin: opts.AutoJoin,
-		events:   record.New[*event.Event](),
-		syncDone: make(chan struct{}),
-	}
+	u := &User{Client: cli, Password: opts.Password, autoJoin: opts.AutoJoin,
+		events: record.New[*event.Event](), syncDone: make(chan struct{})}
 	syncer := &fastRetrySyncer{DefaultSyncer: mautrix.NewDefaultSyncer()}
 	cli.Syncer = syncer
 	firstSync := make(chan struct{})
@@ -118,21 +112,20 @@ func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOption
 
 	syncCtx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
+	var syncErr error // written before syncDone is closed
 	go func() {
 		defer close(u.syncDone)
-		err := cli.SyncWithContext(syncCtx)
-		if err == nil {
-			err = errors.New("sync stopped")
+		if syncErr = cli.SyncWithContext(syncCtx); syncErr == nil {
+			syncErr = errors.New("sync stopped")
 		}
-		u.syncErr = err
-		u.events.Close(err)
+		u.events.Close(syncErr)
 	}()
 	select {
 	case <-firstSync:
 		return u, nil
 	case <-u.syncDone:
 		u.Close()
-		return nil, fmt.Errorf("first sync: %w", u.syncErr)
+		return nil, fmt.Errorf("first sync: %w", syncErr)
 	case <-ctx.Done():
 		u.Close()
 		return nil, ctx.Err()
@@ -167,25 +160,15 @@ func (u *User) Cursor() int { return u.events.Len() }
 // Events returns the recorded events of roomID ("" for all rooms, including
 // to-device and account data events), in sync order.
 func (u *User) Events(roomID id.RoomID) []*event.Event {
-	var out []*event.Event
-	for _, e := range u.events.Since(0) {
-		if roomID == "" || e.RoomID == roomID {
-			out = append(out, e)
-		}
-	}
-	return out
+	return slices.DeleteFunc(u.events.Since(0), func(e *event.Event) bool { return roomID != "" && e.RoomID != roomID })
 }
 
 // MessageEvents returns the recorded m.room.message timeline events of roomID
 // (decrypted ones included), in sync order.
 func (u *User) MessageEvents(roomID id.RoomID) []*event.Event {
-	var out []*event.Event
-	for _, e := range u.Events(roomID) {
-		if e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 {
-			out = append(out, e)
-		}
-	}
-	return out
+	return slices.DeleteFunc(u.Events(roomID), func(e *event.Event) bool {
+		return e.Type != event.EventMessage || e.Mautrix.EventSource&event.SourceTimeline == 0
+	})
 }
 
 // WaitEvent returns the first recorded event, past or future, of roomID (""
@@ -220,11 +203,7 @@ func (u *User) WaitJoined(ctx context.Context, roomID id.RoomID, userID id.UserI
 // CreateDM creates a private room with other invited (and, with encrypted,
 // m.room.encryption set), waits until this user is in it, and returns it.
 func (u *User) CreateDM(ctx context.Context, other id.UserID, encrypted bool) (id.RoomID, error) {
-	req := &mautrix.ReqCreateRoom{
-		Preset:   "trusted_private_chat",
-		IsDirect: true,
-		Invite:   []id.UserID{other},
-	}
+	req := &mautrix.ReqCreateRoom{Preset: "trusted_private_chat", IsDirect: true, Invite: []id.UserID{other}}
 	if encrypted {
 		req.InitialState = []*event.Event{{
 			Type:    event.StateEncryption,
@@ -255,11 +234,8 @@ func (u *User) SendText(ctx context.Context, roomID id.RoomID, text string) (id.
 // list contains userID (typing true) or does not (typing false).
 func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserID, typing bool) error {
 	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
-		if e.Type != event.EphemeralEventTyping {
-			return false
-		}
 		c, ok := e.Content.Parsed.(*event.TypingEventContent)
-		return ok && slices.Contains(c.UserIDs, userID) == typing
+		return e.Type == event.EphemeralEventTyping && ok && slices.Contains(c.UserIDs, userID) == typing
 	})
 	return err
 }
@@ -268,11 +244,8 @@ func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserI
 // userID has read eventID (any receipt type, m.read or m.read.private).
 func (u *User) WaitReceipt(ctx context.Context, roomID id.RoomID, eventID id.EventID, userID id.UserID) error {
 	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
-		if e.Type != event.EphemeralEventReceipt {
-			return false
-		}
 		c, ok := e.Content.Parsed.(*event.ReceiptEventContent)
-		if !ok {
+		if e.Type != event.EphemeralEventReceipt || !ok {
 			return false
 		}
 		for _, users := range (*c)[eventID] {
@@ -286,7 +259,7 @@ func (u *User) WaitReceipt(ctx context.Context, roomID id.RoomID, eventID id.Eve
 }
 
 // fastRetrySyncer retries failed syncs after a short pause instead of
-// mautrix's 10 s, so users resume quickly after Server.Restart.
+// mautrix's 10 s, so users resume quickly after Server.Start.
 type fastRetrySyncer struct {
 	*mautrix.DefaultSyncer
 }

@@ -60,8 +60,6 @@ type Event struct {
 	Fingerprint string
 	// Detail is the SMP event, the libotr message event name, or the status state.
 	Detail string
-	// Line is the raw line.
-	Line string
 }
 
 // Peer is one running libotr client process.
@@ -182,47 +180,30 @@ func encode(s string) string {
 
 func parseEvent(line string) Event {
 	f := strings.Fields(line)
-	ev := Event{Line: line}
-	if len(f) > 0 {
-		ev.Kind = f[0]
+	at := func(i int) string {
+		if i < len(f) {
+			return f[i]
+		}
+		return ""
 	}
-	if len(f) > 1 {
-		ev.Peer = f[1]
+	version := func(s string) int {
+		v, _ := strconv.Atoi(strings.TrimPrefix(s, "v"))
+		return v
 	}
+	ev := Event{Kind: at(0), Peer: at(1)}
 	switch ev.Kind {
 	case "inject":
-		if len(f) > 2 {
-			ev.Data = decode(f[2])
-		}
+		ev.Data = decode(at(2))
 	case "msg":
-		if len(f) > 3 {
-			ev.Encrypted = f[2] == "enc"
-			ev.Data = decode(f[3])
-		}
+		ev.Encrypted, ev.Data = at(2) == "enc", decode(at(3))
 	case "secure":
-		if len(f) > 3 {
-			ev.Version, _ = strconv.Atoi(strings.TrimPrefix(f[2], "v"))
-			ev.Fingerprint = f[3]
-		}
+		ev.Version, ev.Fingerprint = version(at(2)), at(3)
 	case "smp":
-		if len(f) > 2 {
-			ev.Detail = f[2]
-		}
-		if len(f) > 3 {
-			ev.Data = decode(f[3])
-		}
+		ev.Detail, ev.Data = at(2), decode(at(3))
 	case "event":
-		if len(f) > 2 {
-			ev.Detail = f[2]
-		}
+		ev.Detail = at(2)
 	case "status":
-		if len(f) > 4 {
-			ev.Detail = f[2]
-			ev.Version, _ = strconv.Atoi(strings.TrimPrefix(f[3], "v"))
-			if f[4] != "-" {
-				ev.Fingerprint = f[4]
-			}
-		}
+		ev.Detail, ev.Version, ev.Fingerprint = at(2), version(at(3)), strings.Trim(at(4), "-")
 	}
 	return ev
 }
