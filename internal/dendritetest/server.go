@@ -9,7 +9,7 @@
 // admin endpoint.
 //
 // Concurrency: Server methods are safe for concurrent use, except that
-// Stop, Start and Close must not run concurrently with each other. User
+// Stop and Start must not run concurrently with each other. User
 // methods are safe for concurrent use; the embedded *mautrix.Client is as
 // safe as mautrix makes it.
 package dendritetest
@@ -58,7 +58,7 @@ type Server struct {
 }
 
 // StartDir runs a Dendrite whose configuration, databases and logs live in
-// dir (created if missing). Call Close to stop it; the folder is left in place.
+// dir (created if missing). Call Stop to stop it; the folder is left in place.
 func StartDir(dir string, opts Options) (*Server, error) {
 	binDir, err := findBinDir()
 	if err != nil {
@@ -173,6 +173,3 @@ func (s *Server) Start() error {
 // Stop stops Dendrite (SIGTERM, then SIGKILL if it lingers) until Start;
 // its data stays. Stopping a stopped server does nothing.
 func (s *Server) Stop() error { return s.p.Swap(nil).Stop(stopTimeout) }
-
-// Close stops Dendrite, as Stop does.
-func (s *Server) Close() error { return s.Stop() }

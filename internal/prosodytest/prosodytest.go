@@ -63,7 +63,7 @@ func Start(t testing.TB, opts Options) *Server {
 	return s
 }
 
-// StartDir runs prosody with its config, data and certificate in dir (created if missing). Call Close to stop it.
+// StartDir runs prosody with its config, data and certificate in dir (created if missing). Call Stop to stop it.
 func StartDir(dir string, opts Options) (*Server, error) {
 	if _, err := exec.LookPath("prosody"); err != nil {
 		return nil, errors.New("prosody is not installed; run scripts/install-deps.sh (apt-get install prosody lua-unbound openssl)")
@@ -182,12 +182,6 @@ const stopGrace = 5 * time.Second
 
 // Stop terminates prosody (SIGTERM, then SIGKILL after 5s) and waits for it to exit. Stopping twice is fine.
 func (s *Server) Stop() { _ = s.p.Swap(nil).Stop(stopGrace) }
-
-// Close stops prosody; it is Stop for programs using StartDir.
-func (s *Server) Close() error {
-	s.Stop()
-	return nil
-}
 
 // Start starts a stopped server again (same ports and data).
 func (s *Server) Start() error { return s.launch() }

@@ -12,6 +12,7 @@ package stacktest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -42,9 +43,8 @@ type Options struct {
 type BridgeSpec struct {
 	// Name is the bridge's folder under the stack's (and how Bridge finds it).
 	Name string
-	// Options for bridgetest.Prepare. HomeserverURL and Domain are filled in;
-	// XMPP gets tls "required", ca_file and server of the stack's prosody
-	// unless set.
+	// Options for bridgetest.Prepare. Domain is filled in; XMPP gets tls
+	// "required", ca_file and server of the stack's prosody unless set.
 	Options bridgetest.Options
 	// Lazy bridges are prepared and registered but not started: a test that
 	// needs one starts it.
@@ -96,9 +96,7 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 		bo := spec.Options
 		bo.Domain = dendritetest.ServerName // HomeserverURL once Dendrite is up
 		xmpp := map[string]any{"tls": "required", "ca_file": s.Prosody.CAFile(), "server": s.Prosody.Addr()}
-		for k, v := range bo.XMPP {
-			xmpp[k] = v
-		}
+		maps.Copy(xmpp, bo.XMPP)
 		bo.XMPP = xmpp
 		b, err := bridgetest.Prepare(bin, filepath.Join(dir, spec.Name), bo)
 		if err != nil {
@@ -187,9 +185,9 @@ func (s *Stack) Close() {
 		_ = s.bridges[s.order[i]].Stop()
 	}
 	if s.HS != nil {
-		_ = s.HS.Close()
+		_ = s.HS.Stop()
 	}
 	if s.Prosody != nil {
-		_ = s.Prosody.Close()
+		s.Prosody.Stop()
 	}
 }
