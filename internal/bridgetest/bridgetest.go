@@ -13,16 +13,12 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"maunium.net/go/mautrix/id"
 
 	"github.com/offrecord/offrecord/internal/proc"
 	"github.com/offrecord/offrecord/internal/yamlfile"
 )
-
-// stopTimeout is how long the bridge gets to stop on SIGTERM before SIGKILL.
-const stopTimeout = 15 * time.Second
 
 // Options configure a bridge instance.
 type Options struct {
@@ -49,31 +45,24 @@ type Bridge struct {
 	p    atomic.Pointer[proc.Proc] // nil while stopped
 }
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
 // Build compiles ./cmd/offrecord (once per process) into the module's
 // .cache/bin and returns its path.
-func Build() (string, error) {
-	buildOnce.Do(func() {
-		root, err := proc.ModuleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(root, ".cache", "bin", "offrecord")
-		cmd := exec.Command("go", "build", "-tags", "goolm", "-o", buildPath, "./cmd/offrecord")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("building offrecord: %v\n%s", err, out)
-		}
-	})
-	return buildPath, buildErr
-}
+func Build() (string, error) { return build() }
+
+var build = sync.OnceValues(func() (string, error) {
+	root, err := proc.ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(root, ".cache", "bin", "offrecord")
+	cmd := exec.Command("go", "build", "-tags", "goolm", "-o", bin, "./cmd/offrecord")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building offrecord: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // Prepare writes config.yaml (from the binary's own -e example) and
 // registration.yaml (from -g) into dir.
@@ -196,7 +185,7 @@ func (b *Bridge) Start() error {
 }
 
 // Stop sends SIGTERM and waits for a graceful exit (SIGKILL after a timeout).
-func (b *Bridge) Stop() error { return b.p.Swap(nil).Stop(stopTimeout) }
+func (b *Bridge) Stop() error { return b.p.Swap(nil).Stop() }
 
 // Kill stops the bridge with SIGKILL, as a crash would: no graceful
 // shutdown, nothing sent on the way out. It waits for the process to exit.

@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/id"
@@ -35,9 +34,6 @@ import (
 
 // ServerName is the Matrix server name of every test server.
 const ServerName = "localhost"
-
-// stopTimeout is how long Dendrite gets to stop on SIGTERM before SIGKILL.
-const stopTimeout = 10 * time.Second
 
 // Options configure a Server.
 type Options struct {
@@ -163,7 +159,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	if err := p.WaitReady(proc.Ready{Ports: []int{s.port}, URL: s.URL() + "/_matrix/client/versions"}); err != nil {
-		_ = p.Stop(stopTimeout)
+		_ = p.Stop()
 		return fmt.Errorf("dendritetest: %w", err)
 	}
 	s.p.Store(p)
@@ -172,4 +168,4 @@ func (s *Server) Start() error {
 
 // Stop stops Dendrite (SIGTERM, then SIGKILL if it lingers) until Start;
 // its data stays. Stopping a stopped server does nothing.
-func (s *Server) Stop() error { return s.p.Swap(nil).Stop(stopTimeout) }
+func (s *Server) Stop() error { return s.p.Swap(nil).Stop() }

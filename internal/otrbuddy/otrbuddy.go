@@ -198,56 +198,49 @@ func (b *Buddy) Events() <-chan Event { return b.events }
 func (b *Buddy) Wire() <-chan string { return b.wire }
 
 // Say sends text to the bare JID to as the buddy's user typed it: libotr
-// encrypts it when a session exists, else it goes out in plaintext (with
-// policy always, libotr starts OTR instead). ctx is only checked before;
-// the XMPP send happens right after, in order with everything libotr sends.
+// encrypts it when a session exists, else it goes out in plaintext. ctx is
+// only checked before; the XMPP send happens right after, in order with
+// everything libotr sends.
 func (b *Buddy) Say(ctx context.Context, to jid.JID, text string) error {
-	return b.do(ctx, func() error { return b.peer.Send(to.Bare().String(), text) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.Send(peer, text) })
 }
 
 // Query sends an OTR query message to to.
-func (b *Buddy) Query(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.Query(to.Bare().String()) })
-}
+func (b *Buddy) Query(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.Query) }
 
 // End ends the OTR session with to (libotr tells the other side).
-func (b *Buddy) End(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.End(to.Bare().String()) })
-}
+func (b *Buddy) End(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.End) }
 
 // Forget drops the buddy's OTR session with to without telling it, as a
 // client does that ends OTR while it believes the contact is offline.
-func (b *Buddy) Forget(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.Forget(to.Bare().String()) })
-}
+func (b *Buddy) Forget(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.Forget) }
 
 // SMP starts the socialist millionaires' protocol with a shared secret.
 func (b *Buddy) SMP(ctx context.Context, to jid.JID, secret string) error {
-	return b.do(ctx, func() error { return b.peer.SMP(to.Bare().String(), secret) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.SMP(peer, secret) })
 }
 
 // SMPQuestion starts SMP with a question whose answer is secret.
 func (b *Buddy) SMPQuestion(ctx context.Context, to jid.JID, question, secret string) error {
-	return b.do(ctx, func() error { return b.peer.SMPQuestion(to.Bare().String(), question, secret) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.SMPQuestion(peer, question, secret) })
 }
 
 // SMPAnswer answers the other side's SMP request (after an SMP event
 // askforsecret or askforanswer) with secret.
 func (b *Buddy) SMPAnswer(ctx context.Context, to jid.JID, secret string) error {
-	return b.do(ctx, func() error { return b.peer.SMPAnswer(to.Bare().String(), secret) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.SMPAnswer(peer, secret) })
 }
 
 // Status asks libotr for the state of the conversation with to; the answer
 // is a Status event.
-func (b *Buddy) Status(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.Status(to.Bare().String()) })
-}
+func (b *Buddy) Status(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.Status) }
 
-func (b *Buddy) do(ctx context.Context, f func() error) error {
+// do runs the libotr command f for to's bare JID unless ctx is done.
+func (b *Buddy) do(ctx context.Context, to jid.JID, f func(peer string) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return f()
+	return f(to.Bare().String())
 }
 
 // GoOffline closes the XMPP client for good (the account goes offline) and
@@ -284,7 +277,12 @@ func (b *Buddy) pump(ctx context.Context) {
 			if ev.Data == "" {
 				continue // libotr in FINISHED "sends" nothing
 			}
-			to := b.sendTo(peer)
+			b.mu.Lock()
+			to, known := b.full[peer.String()] // the full JID it last wrote from
+			b.mu.Unlock()
+			if !known {
+				to = peer
+			}
 			msg := xmppad.Outgoing{To: to, Body: ev.Data}
 			if strings.HasPrefix(ev.Data, "?OTR") {
 				msg.EME = eme
@@ -301,17 +299,6 @@ func (b *Buddy) pump(ctx context.Context) {
 			b.log.Add(out)
 		}
 	}
-}
-
-// sendTo is the JID libotr's output for the bare JID peer goes to: the full
-// JID it last wrote from, else the bare JID.
-func (b *Buddy) sendTo(peer jid.JID) jid.JID {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if full, ok := b.full[peer.String()]; ok {
-		return full
-	}
-	return peer
 }
 
 // handler is the buddy's xmppad.Handler (unexported methods for users of Buddy).

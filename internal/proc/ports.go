@@ -67,10 +67,7 @@ type Holder struct {
 }
 
 func (h Holder) String() string {
-	switch {
-	case h.PID == 0 && h.Name != "":
-		return h.Name
-	case h.PID == 0:
+	if h.PID == 0 {
 		return "another process (its owner is not visible in /proc)"
 	}
 	return fmt.Sprintf("%s (pid %d)", h.Name, h.PID)

@@ -49,20 +49,15 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Proc, error) {
 	} else {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	}
-	var logf *os.File
 	if opts.Log != "" && cmd.Stdout == nil && cmd.Stderr == nil {
 		f, err := os.OpenFile(opts.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return nil, err
 		}
-		logf = f
+		defer f.Close() // the child has its own descriptor
 		cmd.Stdout, cmd.Stderr = f, f
 	}
-	err := cmd.Start()
-	if logf != nil {
-		logf.Close() // the child has its own descriptor
-	}
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	go func() {
@@ -112,10 +107,13 @@ func (p *Proc) Signal(sig syscall.Signal) error {
 	return p.cmd.Process.Signal(sig)
 }
 
+// stopGrace is how long Stop waits after SIGTERM before SIGKILL.
+const stopGrace = 15 * time.Second
+
 // Stop sends SIGTERM (and SIGCONT, in case it is paused) and waits up to
-// grace for the process to exit, then kills it. Stopping an exited process
+// 15 s for the process to exit, then kills it. Stopping an exited process
 // does nothing.
-func (p *Proc) Stop(grace time.Duration) error {
+func (p *Proc) Stop() error {
 	if p.Exited() {
 		return nil
 	}
@@ -124,10 +122,10 @@ func (p *Proc) Stop(grace time.Duration) error {
 	select {
 	case <-p.done:
 		return nil
-	case <-time.After(grace):
+	case <-time.After(stopGrace):
 	}
 	_ = p.Kill()
-	return fmt.Errorf("%s ignored SIGTERM for %s and was killed", p.name, grace)
+	return fmt.Errorf("%s ignored SIGTERM for %s and was killed", p.name, stopGrace)
 }
 
 // Kill sends SIGKILL, as a crash would, and waits for the exit.

@@ -60,7 +60,7 @@ func TestReadyOwnPort(t *testing.T) {
 	if h, held := PortHolder(port); !held || h.PID != p.PID() {
 		t.Errorf("PortHolder(%d) = %v, %v; want pid %d", port, h, held, p.PID())
 	}
-	if err := p.Stop(5 * time.Second); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Errorf("Stop: %v", err)
 	}
 	if !p.Exited() {

@@ -167,7 +167,7 @@ func (s *Server) launch() error {
 	if err == nil {
 		err = p.WaitReady(proc.Ready{Ports: []int{s.opts.C2SPort, s.opts.DirectTLSPort, s.opts.HTTPPort}, Timeout: 15 * time.Second})
 		if err != nil {
-			_ = p.Stop(stopGrace)
+			_ = p.Stop()
 		}
 	}
 	if err != nil {
@@ -177,11 +177,8 @@ func (s *Server) launch() error {
 	return nil
 }
 
-// stopGrace is how long prosody gets to stop on SIGTERM before SIGKILL.
-const stopGrace = 5 * time.Second
-
-// Stop terminates prosody (SIGTERM, then SIGKILL after 5s) and waits for it to exit. Stopping twice is fine.
-func (s *Server) Stop() { _ = s.p.Swap(nil).Stop(stopGrace) }
+// Stop terminates prosody (SIGTERM, then SIGKILL after 15 s) and waits for it to exit. Stopping twice is fine.
+func (s *Server) Stop() { _ = s.p.Swap(nil).Stop() }
 
 // Start starts a stopped server again (same ports and data).
 func (s *Server) Start() error { return s.launch() }
