@@ -1,5 +1,5 @@
 // Package stacktest assembles offrecord's real stack on 127.0.0.1 for the
-// end-to-end tests, the benchmarks, the demo and the PostgreSQL test:
+// end-to-end tests, the benchmarks and the demo:
 // prosody (internal/prosodytest), Dendrite (internal/dendritetest) and one
 // or more offrecord bridges (internal/bridgetest) registered with it, plus
 // the steps every user of the stack repeats (XMPP accounts, plain buddies,
