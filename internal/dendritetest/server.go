@@ -88,9 +88,11 @@ func StartDir(dir string, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		err = s.Start()
-		if err == nil || opts.Port != 0 || !errors.Is(err, proc.ErrPortBusy) || attempt == 2 {
-			return s, err
+		var busy *proc.PortBusyError
+		if err = s.Start(); err == nil {
+			return s, nil
+		} else if opts.Port != 0 || !errors.As(err, &busy) || attempt == 2 {
+			return nil, err
 		}
 	}
 }

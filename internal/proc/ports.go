@@ -164,26 +164,21 @@ func PortHolder(port int) (Holder, bool) {
 	return Holder{}, true
 }
 
-// Name names a process for people, from /proc: its command name, or for an
+// Name names a process for people: its program's file name, or for an
 // interpreter running a script (prosody runs as "lua5.4 /usr/bin/prosody")
-// the script's name.
+// the script's.
 func Name(pid int) string {
-	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	name := strings.TrimSpace(string(comm))
 	args := Cmdline(pid)
+	if len(args) == 0 {
+		return "?"
+	}
+	name := filepath.Base(args[0])
 	if strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python") {
-		for _, a := range args[min(1, len(args)):] {
+		for _, a := range args[1:] {
 			if !strings.HasPrefix(a, "-") {
 				return filepath.Base(a)
 			}
 		}
-	}
-	// comm is cut at 15 bytes; the program's file name is not.
-	if len(name) == 15 && len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), name) {
-		return filepath.Base(args[0])
-	}
-	if name == "" {
-		return "?"
 	}
 	return name
 }

@@ -105,11 +105,8 @@ func httpOK(ctx context.Context, url string) error {
 	return nil
 }
 
-// ErrPortBusy is matched (errors.Is) by every *PortBusyError.
-var ErrPortBusy = errors.New("proc: port held by another process")
-
 // PortBusyError says that a server could not listen on its port because
-// another process holds it.
+// another process holds it (match it with errors.As).
 type PortBusyError struct {
 	Server string // our server, e.g. "prosody"
 	Port   int
@@ -119,6 +116,3 @@ type PortBusyError struct {
 func (e *PortBusyError) Error() string {
 	return fmt.Sprintf("%s cannot listen on 127.0.0.1:%d: the port is held by %s", e.Server, e.Port, e.Holder)
 }
-
-// Is makes errors.Is(err, ErrPortBusy) true.
-func (e *PortBusyError) Is(target error) bool { return target == ErrPortBusy }

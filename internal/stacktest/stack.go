@@ -15,6 +15,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/offrecord/offrecord/internal/bridgetest"
 	"github.com/offrecord/offrecord/internal/dendritetest"
@@ -81,7 +82,11 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 			s.Close()
 		}
 	}()
-	if err := s.startProsody(opts); err != nil {
+	po := opts.Prosody
+	if err := s.startMoving(opts, "XMPP", []*int{&po.C2SPort, &po.DirectTLSPort, &po.HTTPPort}, func() (err error) {
+		s.Prosody, err = prosodytest.StartDir(filepath.Join(dir, "prosody"), po)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("prosody: %w", err)
 	}
 	say("prosody is up: XMPP c2s %s (STARTTLS), direct TLS %s, domain %s", s.Prosody.Addr(), s.Prosody.DirectTLSAddr(), s.Prosody.Domain())
@@ -106,8 +111,12 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 		s.order = append(s.order, spec.Name)
 		regs = append(regs, b.RegistrationPath())
 	}
-	if err := s.startDendrite(opts, regs); err != nil {
-		return nil, err
+	hsPort := opts.DendritePort
+	if err := s.startMoving(opts, "Matrix homeserver", []*int{&hsPort}, func() (err error) {
+		s.HS, err = dendritetest.StartDir(filepath.Join(dir, "dendrite"), dendritetest.Options{Port: hsPort, AppserviceRegistrations: regs})
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("dendrite: %w", err)
 	}
 	say("Dendrite is up: homeserver %s, server name %s", s.HS.URL(), s.HS.ServerName())
 	for _, spec := range opts.Bridges {
@@ -126,54 +135,25 @@ func Start(dir string, opts Options) (_ *Stack, err error) {
 	return s, nil
 }
 
-// startProsody starts prosody, moving busy fixed ports when told to.
-func (s *Stack) startProsody(opts Options) error {
-	po := opts.Prosody
+// startMoving calls start until it succeeds or fails other than on a busy
+// fixed port among ports that may move (MovePorts): that one is set to 0
+// (the server picks a free one) and noted.
+func (s *Stack) startMoving(opts Options, what string, ports []*int, start func() error) error {
 	for {
-		xs, err := prosodytest.StartDir(filepath.Join(s.Dir, "prosody"), po)
-		if err == nil {
-			s.Prosody = xs
-			return nil
-		}
+		err := start()
 		var busy *proc.PortBusyError
-		if !opts.MovePorts || !errors.As(err, &busy) {
+		if err == nil || !opts.MovePorts || !errors.As(err, &busy) {
 			return err
 		}
-		moved := false
-		for _, p := range []*int{&po.C2SPort, &po.DirectTLSPort, &po.HTTPPort} {
-			if *p == busy.Port {
-				*p, moved = 0, true
-			}
-		}
-		if !moved { // a port prosodytest picked itself: it tried enough
+		i := slices.IndexFunc(ports, func(p *int) bool { return *p == busy.Port })
+		if i < 0 { // a port the server picked itself: it tried enough
 			return err
 		}
-		s.moved(fmt.Sprintf("XMPP port %d is held by %s: using a free one", busy.Port, busy.Holder))
+		*ports[i] = 0
+		note := fmt.Sprintf("%s port %d is held by %s: using a free one", what, busy.Port, busy.Holder)
+		s.Moved = append(s.Moved, note)
+		s.say("note: %s", note)
 	}
-}
-
-// startDendrite starts Dendrite, moving its busy fixed port when told to.
-func (s *Stack) startDendrite(opts Options, regs []string) error {
-	port := opts.DendritePort
-	for {
-		hs, err := dendritetest.StartDir(filepath.Join(s.Dir, "dendrite"), dendritetest.Options{Port: port, AppserviceRegistrations: regs})
-		if err == nil {
-			s.HS = hs
-			return nil
-		}
-		var busy *proc.PortBusyError
-		if port == 0 || !opts.MovePorts || !errors.As(err, &busy) {
-			return fmt.Errorf("dendrite: %w", err)
-		}
-		s.moved(fmt.Sprintf("Matrix homeserver port %d is held by %s: using a free one", port, busy.Holder))
-		port = 0
-	}
-}
-
-// moved records (and reports) a port that moved.
-func (s *Stack) moved(note string) {
-	s.Moved = append(s.Moved, note)
-	s.say("note: %s", note)
 }
 
 // Bridge returns the bridge named name (nil if there is none).

@@ -26,22 +26,24 @@ func hold(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// TestBusyFixedPortMoves: with MovePorts, a fixed port another process
-// holds is replaced by a free one, on which prosody's own process listens,
-// and an XMPP login reaches it (not the stranger).
+// TestBusyFixedPortMoves: with MovePorts, fixed ports another process
+// holds (prosody's, Dendrite's) are replaced by free ones, on which
+// prosody's own process listens, and an XMPP login reaches it (not the
+// stranger).
 func TestBusyFixedPortMoves(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real stack skipped in -short mode")
 	}
-	held := hold(t)
-	s, err := Start(t.TempDir(), Options{Prosody: prosodytest.Options{C2SPort: held}, MovePorts: true})
+	held, hsHeld := hold(t), hold(t)
+	s, err := Start(t.TempDir(), Options{Prosody: prosodytest.Options{C2SPort: held}, DendritePort: hsHeld, MovePorts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	note := strings.Join(s.Moved, "; ")
-	if !strings.Contains(note, fmt.Sprint(held)) || !strings.Contains(note, fmt.Sprintf("pid %d", os.Getpid())) {
-		t.Errorf("Moved = %q, want the port %d and this process as its holder", note, held)
+	if len(s.Moved) != 2 || !strings.Contains(note, fmt.Sprintf("port %d is held by %s (pid %d)", held, proc.Name(os.Getpid()), os.Getpid())) ||
+		!strings.Contains(note, fmt.Sprintf("port %d is held", hsHeld)) || strings.HasSuffix(s.HS.URL(), fmt.Sprint(hsHeld)) {
+		t.Errorf("Moved = %q, want ports %d and %d moved, held by this process", note, held, hsHeld)
 	}
 	_, port, _ := net.SplitHostPort(s.Prosody.Addr())
 	var p int
@@ -75,7 +77,8 @@ func TestBusyFixedPortFails(t *testing.T) {
 		t.Fatal("the stack started although prosody's port was held")
 	}
 	want := fmt.Sprintf("prosody cannot listen on 127.0.0.1:%d: the port is held by %s (pid %d)", held, proc.Name(os.Getpid()), os.Getpid())
-	if !errors.Is(err, proc.ErrPortBusy) || !strings.Contains(err.Error(), want) {
+	var busy *proc.PortBusyError
+	if !errors.As(err, &busy) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q, want one containing %q", err, want)
 	}
 }
