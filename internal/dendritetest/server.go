@@ -37,8 +37,8 @@ const ServerName = "localhost"
 
 // Options configure a Server.
 type Options struct {
-	// AppserviceRegistrations are paths of appservice registration YAML files.
-	// Dendrite reads them when it starts.
+	// AppserviceRegistrations are absolute paths of appservice registration
+	// YAML files. Dendrite reads them when it starts.
 	AppserviceRegistrations []string
 	// Port is the HTTP port on 127.0.0.1; 0 picks a free one.
 	Port int
@@ -66,17 +66,8 @@ func StartDir(dir string, opts Options) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	regs := make([]string, len(opts.AppserviceRegistrations))
-	for i, r := range opts.AppserviceRegistrations {
-		if regs[i], err = filepath.Abs(r); err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(regs[i]); err != nil {
-			return nil, fmt.Errorf("appservice registration: %w", err)
-		}
-	}
 	s := &Server{dir: dir, binDir: binDir, secret: rand.Text()}
-	if err := s.writeConfig(regs); err != nil {
+	if err := s.writeConfig(opts.AppserviceRegistrations); err != nil {
 		return nil, err
 	}
 	// A free port can be taken by someone else before Dendrite binds it;
