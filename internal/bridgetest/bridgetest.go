@@ -5,35 +5,23 @@
 package bridgetest
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 
-	"gopkg.in/yaml.v3"
 	"maunium.net/go/mautrix/id"
 
 	"github.com/offrecord/offrecord/internal/proc"
-)
-
-// Timeouts for starting and stopping the bridge process.
-const (
-	readyTimeout = 60 * time.Second
-	stopTimeout  = 15 * time.Second
+	"github.com/offrecord/offrecord/internal/yamlfile"
 )
 
 // Options configure a bridge instance.
 type Options struct {
-	// HomeserverURL is the client-server API of the homeserver. The homeserver
-	// needs the registration before it starts, so pick its port first (FreePort).
-	HomeserverURL string
 	// Domain is the homeserver's server name.
 	Domain string
 	// XMPP sets network.xmpp keys (tls, ca_file, server, ...).
@@ -44,8 +32,6 @@ type Options struct {
 	Encryption, EncryptionDefault bool
 	// LogLevel is the minimum log level ("trace" in tests). Logs go to bridge.log in Dir.
 	LogLevel string
-	// Admins are Matrix user IDs given admin permission; everyone on Domain is a user.
-	Admins []id.UserID
 	// Extra sets any other config keys, by dotted path (e.g. "bridge.bridge_status_notices").
 	Extra map[string]any
 }
@@ -55,37 +41,28 @@ type Bridge struct {
 	Bin  string // the offrecord binary
 	Dir  string // config, registration, database and logs
 	port int
-	bot  string // the bot's localpart
-
-	mu sync.Mutex // guards p
-	p  *proc.Proc // nil while stopped
+	bot  string                    // the bot's localpart
+	p    atomic.Pointer[proc.Proc] // nil while stopped
 }
-
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
 
 // Build compiles ./cmd/offrecord (once per process) into the module's
 // .cache/bin and returns its path.
-func Build() (string, error) {
-	buildOnce.Do(func() {
-		root, err := proc.ModuleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(root, ".cache", "bin", "offrecord")
-		cmd := exec.Command("go", "build", "-tags", "goolm", "-o", buildPath, "./cmd/offrecord")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("building offrecord: %v\n%s", err, out)
-		}
-	})
-	return buildPath, buildErr
-}
+func Build() (string, error) { return build() }
+
+var build = sync.OnceValues(func() (string, error) {
+	root, err := proc.ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(root, ".cache", "bin", "offrecord")
+	cmd := exec.Command("go", "build", "-tags", "goolm", "-o", bin, "./cmd/offrecord")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building offrecord: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // Prepare writes config.yaml (from the binary's own -e example) and
 // registration.yaml (from -g) into dir.
@@ -129,18 +106,13 @@ func (b *Bridge) editConfig(opts Options) error {
 	if level == "" {
 		level = "debug"
 	}
-	perms := map[string]any{"*": "relay", opts.Domain: "user"}
-	for _, admin := range opts.Admins {
-		perms[string(admin)] = "admin"
-	}
 	set := map[string]any{
-		"homeserver.address":           opts.HomeserverURL,
 		"homeserver.domain":            opts.Domain,
 		"appservice.address":           "http://127.0.0.1:" + strconv.Itoa(b.port),
 		"appservice.hostname":          "127.0.0.1",
 		"appservice.port":              b.port,
 		"database.uri":                 "file:" + b.DBPath() + "?_txlock=immediate",
-		"bridge.permissions":           perms,
+		"bridge.permissions":           map[string]any{"*": "relay", opts.Domain: "user"},
 		"encryption.allow":             opts.Encryption,
 		"encryption.default":           opts.EncryptionDefault,
 		"matrix.message_status_events": true,
@@ -160,52 +132,13 @@ func (b *Bridge) editConfig(opts Options) error {
 	for k, v := range opts.Extra {
 		set[k] = v
 	}
-	return b.edit(set)
+	return yamlfile.Edit(b.ConfigPath(), set)
 }
 
-// SetHomeserver points a prepared bridge at another homeserver URL (the
-// homeserver had to move to another port).
+// SetHomeserver points a prepared bridge at its homeserver (its
+// client-server API URL); Start needs it.
 func (b *Bridge) SetHomeserver(url string) error {
-	return b.edit(map[string]any{"homeserver.address": url})
-}
-
-// edit sets config keys by dotted path.
-func (b *Bridge) edit(set map[string]any) error {
-	data, err := os.ReadFile(b.ConfigPath())
-	if err != nil {
-		return err
-	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return err
-	}
-	for path, value := range set {
-		if err := setPath(cfg, strings.Split(path, "."), value); err != nil {
-			return err
-		}
-	}
-	out, err := yaml.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(b.ConfigPath(), out, 0o600)
-}
-
-// setPath sets a nested map key, creating maps on the way.
-func setPath(m map[string]any, path []string, value any) error {
-	for _, key := range path[:len(path)-1] {
-		next, ok := m[key].(map[string]any)
-		if !ok {
-			if m[key] != nil {
-				return fmt.Errorf("bridgetest: config key %s is not a map", key)
-			}
-			next = map[string]any{}
-			m[key] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = value
-	return nil
+	return yamlfile.Edit(b.ConfigPath(), map[string]any{"homeserver.address": url})
 }
 
 // ConfigPath is the bridge's config file.
@@ -233,9 +166,7 @@ func (b *Bridge) BotMXID(domain string) id.UserID {
 // the registration, so a port someone else took is not moved: the
 // *proc.PortBusyError names the holder.
 func (b *Bridge) Start() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.p != nil {
+	if b.p.Load() != nil {
 		return errors.New("bridgetest: already running")
 	}
 	cmd := exec.Command(b.Bin, "-c", b.ConfigPath(), "-r", b.RegistrationPath(), "--ignore-unsupported-server")
@@ -245,72 +176,20 @@ func (b *Bridge) Start() error {
 		return err
 	}
 	url := "http://127.0.0.1:" + strconv.Itoa(b.port) + "/_matrix/mau/ready"
-	err = p.WaitReady(proc.Ready{
-		Ports:   []int{b.port},
-		Timeout: readyTimeout,
-		Check: func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return err
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("ready: %s", resp.Status)
-			}
-			return nil
-		},
-	})
-	if err != nil {
+	if err := p.WaitReady(proc.Ready{Ports: []int{b.port}, URL: url}); err != nil {
 		_ = p.Kill()
 		return fmt.Errorf("bridgetest: %w", err)
 	}
-	b.p = p
+	b.p.Store(p)
 	return nil
-}
-
-// take returns the running process and forgets it.
-func (b *Bridge) take() *proc.Proc {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p := b.p
-	b.p = nil
-	return p
 }
 
 // Stop sends SIGTERM and waits for a graceful exit (SIGKILL after a timeout).
-func (b *Bridge) Stop() error {
-	if p := b.take(); p != nil {
-		return p.Stop(stopTimeout)
-	}
-	return nil
-}
+func (b *Bridge) Stop() error { return b.p.Swap(nil).Stop() }
 
 // Kill stops the bridge with SIGKILL, as a crash would: no graceful
 // shutdown, nothing sent on the way out. It waits for the process to exit.
-func (b *Bridge) Kill() error {
-	if p := b.take(); p != nil {
-		return p.Kill()
-	}
-	return nil
-}
+func (b *Bridge) Kill() error { return b.p.Swap(nil).Kill() }
 
 // PID is the running process's ID, 0 when it is not running.
-func (b *Bridge) PID() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.p == nil {
-		return 0
-	}
-	return b.p.PID()
-}
-
-// Running reports whether the process is up.
-func (b *Bridge) Running() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.p != nil && !b.p.Exited()
-}
-
-// FreePort returns a TCP port on 127.0.0.1 that is free right now.
-func FreePort() (int, error) { return proc.FreePort() }
+func (b *Bridge) PID() int { return b.p.Load().PID() }

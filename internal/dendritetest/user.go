@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +22,6 @@ import (
 type UserOptions struct {
 	// Password defaults to "password-" + localpart (Dendrite wants 8 characters or more).
 	Password string
-	// Admin makes the user a server admin.
-	Admin bool
 	// AutoJoin joins every room the user is invited to.
 	AutoJoin bool
 	// E2EE sets up end-to-end encryption (olm via goolm, SQLite crypto store in
@@ -46,7 +45,6 @@ type User struct {
 	autoJoin bool
 	cancel   context.CancelFunc
 	syncDone chan struct{}
-	syncErr  error // why the sync loop ended; written before syncDone is closed
 
 	events *record.Log[*event.Event] // closed with the sync loop's error when it ends
 }
@@ -74,7 +72,7 @@ func (s *Server) StartUser(ctx context.Context, localpart string, opts UserOptio
 	if opts.Password == "" {
 		opts.Password = "password-" + localpart
 	}
-	cli, err := s.CreateUser(ctx, localpart, opts.Password, opts.Admin)
+	cli, err := s.CreateUser(ctx, localpart, opts.Password, false)
 	if err != nil {
 		return nil, err
 	}
@@ -84,13 +82,8 @@ func (s *Server) StartUser(ctx context.Context, localpart string, opts UserOptio
 // NewUserFromClient wraps a logged-in client (for example from Login) and
 // starts its sync loop. Call Close when done.
 func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOptions) (*User, error) {
-	u := &User{
-		Client:   cli,
-		Password: opts.Password,
-		autoJoin: opts.AutoJoin,
-		events:   record.New[*event.Event](),
-		syncDone: make(chan struct{}),
-	}
+	u := &User{Client: cli, Password: opts.Password, autoJoin: opts.AutoJoin,
+		events: record.New[*event.Event](), syncDone: make(chan struct{})}
 	syncer := &fastRetrySyncer{DefaultSyncer: mautrix.NewDefaultSyncer()}
 	cli.Syncer = syncer
 	firstSync := make(chan struct{})
@@ -119,21 +112,20 @@ func NewUserFromClient(ctx context.Context, cli *mautrix.Client, opts UserOption
 
 	syncCtx, cancel := context.WithCancel(context.Background())
 	u.cancel = cancel
+	var syncErr error // written before syncDone is closed
 	go func() {
 		defer close(u.syncDone)
-		err := cli.SyncWithContext(syncCtx)
-		if err == nil {
-			err = errors.New("sync stopped")
+		if syncErr = cli.SyncWithContext(syncCtx); syncErr == nil {
+			syncErr = errors.New("sync stopped")
 		}
-		u.syncErr = err
-		u.events.Close(err)
+		u.events.Close(syncErr)
 	}()
 	select {
 	case <-firstSync:
 		return u, nil
 	case <-u.syncDone:
 		u.Close()
-		return nil, fmt.Errorf("first sync: %w", u.SyncErr())
+		return nil, fmt.Errorf("first sync: %w", syncErr)
 	case <-ctx.Done():
 		u.Close()
 		return nil, ctx.Err()
@@ -147,16 +139,6 @@ func (u *User) Close() {
 	<-u.syncDone
 	if u.Crypto != nil {
 		_ = u.Crypto.Close()
-	}
-}
-
-// SyncErr is why the sync loop ended, or nil while it runs.
-func (u *User) SyncErr() error {
-	select {
-	case <-u.syncDone:
-		return u.syncErr // written before syncDone was closed
-	default:
-		return nil
 	}
 }
 
@@ -178,34 +160,15 @@ func (u *User) Cursor() int { return u.events.Len() }
 // Events returns the recorded events of roomID ("" for all rooms, including
 // to-device and account data events), in sync order.
 func (u *User) Events(roomID id.RoomID) []*event.Event {
-	var out []*event.Event
-	for _, e := range u.events.Since(0) {
-		if roomID == "" || e.RoomID == roomID {
-			out = append(out, e)
-		}
-	}
-	return out
+	return slices.DeleteFunc(u.events.Since(0), func(e *event.Event) bool { return roomID != "" && e.RoomID != roomID })
 }
 
 // MessageEvents returns the recorded m.room.message timeline events of roomID
 // (decrypted ones included), in sync order.
 func (u *User) MessageEvents(roomID id.RoomID) []*event.Event {
-	var out []*event.Event
-	for _, e := range u.Events(roomID) {
-		if e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// Bodies returns the bodies of MessageEvents(roomID).
-func (u *User) Bodies(roomID id.RoomID) []string {
-	var out []string
-	for _, e := range u.MessageEvents(roomID) {
-		out = append(out, e.Content.AsMessage().Body)
-	}
-	return out
+	return slices.DeleteFunc(u.Events(roomID), func(e *event.Event) bool {
+		return e.Type != event.EventMessage || e.Mautrix.EventSource&event.SourceTimeline == 0
+	})
 }
 
 // WaitEvent returns the first recorded event, past or future, of roomID (""
@@ -226,42 +189,6 @@ func (u *User) WaitEventFrom(ctx context.Context, cursor int, roomID id.RoomID, 
 	return e, nil
 }
 
-// WaitMessage waits for an m.room.message in roomID (from anyone) whose body
-// equals body and returns it.
-func (u *User) WaitMessage(ctx context.Context, roomID id.RoomID, body string) (*event.Event, error) {
-	return u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
-		return e.Type == event.EventMessage && e.Mautrix.EventSource&event.SourceTimeline != 0 &&
-			e.Content.AsMessage().Body == body
-	})
-}
-
-// WaitInvite waits for an invite to the user (any room) whose invite member
-// event satisfies match (nil matches all) and returns the room.
-func (u *User) WaitInvite(ctx context.Context, match func(*event.Event) bool) (id.RoomID, error) {
-	e, err := u.WaitEvent(ctx, "", func(e *event.Event) bool {
-		return e.Type == event.StateMember && e.Mautrix.EventSource&event.SourceInvite != 0 &&
-			e.GetStateKey() == u.UserID.String() &&
-			e.Content.AsMember().Membership == event.MembershipInvite &&
-			(match == nil || match(e))
-	})
-	if err != nil {
-		return "", err
-	}
-	return e.RoomID, nil
-}
-
-// AcceptInvite waits like WaitInvite, then joins the room.
-func (u *User) AcceptInvite(ctx context.Context, match func(*event.Event) bool) (id.RoomID, error) {
-	roomID, err := u.WaitInvite(ctx, match)
-	if err != nil {
-		return "", err
-	}
-	if _, err := u.JoinRoomByID(ctx, roomID); err != nil {
-		return "", fmt.Errorf("dendritetest: %s: join %s: %w", u.UserID, roomID, err)
-	}
-	return roomID, nil
-}
-
 // WaitJoined waits until userID's membership in roomID is join, as seen by
 // this user's sync.
 func (u *User) WaitJoined(ctx context.Context, roomID id.RoomID, userID id.UserID) error {
@@ -276,11 +203,7 @@ func (u *User) WaitJoined(ctx context.Context, roomID id.RoomID, userID id.UserI
 // CreateDM creates a private room with other invited (and, with encrypted,
 // m.room.encryption set), waits until this user is in it, and returns it.
 func (u *User) CreateDM(ctx context.Context, other id.UserID, encrypted bool) (id.RoomID, error) {
-	req := &mautrix.ReqCreateRoom{
-		Preset:   "trusted_private_chat",
-		IsDirect: true,
-		Invite:   []id.UserID{other},
-	}
+	req := &mautrix.ReqCreateRoom{Preset: "trusted_private_chat", IsDirect: true, Invite: []id.UserID{other}}
 	if encrypted {
 		req.InitialState = []*event.Event{{
 			Type:    event.StateEncryption,
@@ -307,28 +230,12 @@ func (u *User) SendText(ctx context.Context, roomID id.RoomID, text string) (id.
 	return resp.EventID, nil
 }
 
-// SetTyping sets or clears this user's typing notification in roomID.
-func (u *User) SetTyping(ctx context.Context, roomID id.RoomID, typing bool) error {
-	_, err := u.UserTyping(ctx, roomID, typing, 30*time.Second)
-	return err
-}
-
 // WaitTyping waits for an m.typing ephemeral event in roomID whose typing
 // list contains userID (typing true) or does not (typing false).
 func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserID, typing bool) error {
 	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
-		if e.Type != event.EphemeralEventTyping {
-			return false
-		}
 		c, ok := e.Content.Parsed.(*event.TypingEventContent)
-		if !ok {
-			return false
-		}
-		found := false
-		for _, uid := range c.UserIDs {
-			found = found || uid == userID
-		}
-		return found == typing
+		return e.Type == event.EphemeralEventTyping && ok && slices.Contains(c.UserIDs, userID) == typing
 	})
 	return err
 }
@@ -337,11 +244,8 @@ func (u *User) WaitTyping(ctx context.Context, roomID id.RoomID, userID id.UserI
 // userID has read eventID (any receipt type, m.read or m.read.private).
 func (u *User) WaitReceipt(ctx context.Context, roomID id.RoomID, eventID id.EventID, userID id.UserID) error {
 	_, err := u.WaitEvent(ctx, roomID, func(e *event.Event) bool {
-		if e.Type != event.EphemeralEventReceipt {
-			return false
-		}
 		c, ok := e.Content.Parsed.(*event.ReceiptEventContent)
-		if !ok {
+		if e.Type != event.EphemeralEventReceipt || !ok {
 			return false
 		}
 		for _, users := range (*c)[eventID] {
@@ -355,7 +259,7 @@ func (u *User) WaitReceipt(ctx context.Context, roomID id.RoomID, eventID id.Eve
 }
 
 // fastRetrySyncer retries failed syncs after a short pause instead of
-// mautrix's 10 s, so users resume quickly after Server.Restart.
+// mautrix's 10 s, so users resume quickly after Server.Start.
 type fastRetrySyncer struct {
 	*mautrix.DefaultSyncer
 }

@@ -44,36 +44,21 @@ import (
 
 // Event is one line of the peer's output other than command replies.
 type Event struct {
-	// Kind is the first word: inject, msg, secure, stillsecure, insecure,
-	// finished, smp, event, status.
-	Kind string
-	// Peer is the remote account the line is about.
-	Peer string
-	// Data is the decoded base64 payload: wire text for inject, plaintext for
-	// msg, the question for smp askforanswer.
-	Data string
-	// Encrypted is set for msg lines that came out of an OTR data message.
-	Encrypted bool
-	// Version is the OTR version of secure and status lines.
-	Version int
-	// Fingerprint is the peer's fingerprint (40 hex digits) on secure and status lines.
-	Fingerprint string
-	// Detail is the SMP event, the libotr message event name, or the status state.
-	Detail string
-	// Line is the raw line.
-	Line string
+	Kind        string // the first word: inject, msg, secure, stillsecure, insecure, finished, smp, event, status
+	Peer        string // the remote account the line is about
+	Data        string // the decoded payload: wire text (inject), plaintext (msg), the question (smp askforanswer)
+	Encrypted   bool   // msg: it came out of an OTR data message
+	Version     int    // secure, status: the OTR version
+	Fingerprint string // secure, status: the peer's fingerprint, 40 hex digits
+	Detail      string // the SMP event, the libotr message event's name, or the status state
 }
 
 // Peer is one running libotr client process.
 type Peer struct {
-	// Account is this peer's own account name.
-	Account string
-	// InstanceTag is its OTR instance tag.
-	InstanceTag uint32
-	// Fingerprint is its own fingerprint, 40 hex digits.
-	Fingerprint string
-	// KeyGen is how long libotr took to generate its DSA key.
-	KeyGen time.Duration
+	Account     string        // this peer's own account name
+	InstanceTag uint32        // its OTR instance tag
+	Fingerprint string        // its own fingerprint, 40 hex digits
+	KeyGen      time.Duration // how long libotr took to generate its DSA key
 
 	proc  *proc.Proc
 	stdin *os.File
@@ -115,16 +100,10 @@ func Start(ctx context.Context, account string) (*Peer, error) {
 		outR.Close()
 		return nil, err
 	}
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = pr.Kill()
-		case <-pr.Done():
-		}
-	}()
+	context.AfterFunc(ctx, func() { _ = pr.Kill() })
 	p := &Peer{Account: account, proc: pr, stdin: inW, replies: make(chan string, 1),
 		out: record.New[Event](), done: make(chan struct{})}
-	p.events = p.out.Follow(nil)
+	p.events = p.out.Follow(context.Background())
 	r := bufio.NewReaderSize(outR, 1<<20)
 	fail := func(err error) (*Peer, error) {
 		_ = pr.Kill()
@@ -182,47 +161,30 @@ func encode(s string) string {
 
 func parseEvent(line string) Event {
 	f := strings.Fields(line)
-	ev := Event{Line: line}
-	if len(f) > 0 {
-		ev.Kind = f[0]
+	at := func(i int) string {
+		if i < len(f) {
+			return f[i]
+		}
+		return ""
 	}
-	if len(f) > 1 {
-		ev.Peer = f[1]
+	version := func(s string) int {
+		v, _ := strconv.Atoi(strings.TrimPrefix(s, "v"))
+		return v
 	}
+	ev := Event{Kind: at(0), Peer: at(1)}
 	switch ev.Kind {
 	case "inject":
-		if len(f) > 2 {
-			ev.Data = decode(f[2])
-		}
+		ev.Data = decode(at(2))
 	case "msg":
-		if len(f) > 3 {
-			ev.Encrypted = f[2] == "enc"
-			ev.Data = decode(f[3])
-		}
+		ev.Encrypted, ev.Data = at(2) == "enc", decode(at(3))
 	case "secure":
-		if len(f) > 3 {
-			ev.Version, _ = strconv.Atoi(strings.TrimPrefix(f[2], "v"))
-			ev.Fingerprint = f[3]
-		}
+		ev.Version, ev.Fingerprint = version(at(2)), at(3)
 	case "smp":
-		if len(f) > 2 {
-			ev.Detail = f[2]
-		}
-		if len(f) > 3 {
-			ev.Data = decode(f[3])
-		}
+		ev.Detail, ev.Data = at(2), decode(at(3))
 	case "event":
-		if len(f) > 2 {
-			ev.Detail = f[2]
-		}
+		ev.Detail = at(2)
 	case "status":
-		if len(f) > 4 {
-			ev.Detail = f[2]
-			ev.Version, _ = strconv.Atoi(strings.TrimPrefix(f[3], "v"))
-			if f[4] != "-" {
-				ev.Fingerprint = f[4]
-			}
-		}
+		ev.Detail, ev.Version, ev.Fingerprint = at(2), version(at(3)), strings.Trim(at(4), "-")
 	}
 	return ev
 }

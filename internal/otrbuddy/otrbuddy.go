@@ -6,9 +6,9 @@
 // Every message body the buddy receives goes into libotr; every line libotr
 // injects goes over XMPP to the sender's full JID (the bare JID until the
 // other side has sent a message). libotr's other output (decrypted messages,
-// secure/finished, SMP progress) arrives as typed Events. With Config.Record
-// the buddy also keeps every Event and every received message, to be read and
-// waited for by position (Mark, EventsSince, WaitEvent, ...).
+// secure/finished, SMP progress) arrives as typed Events. The buddy keeps
+// every Event and every received message, to be read and waited for by
+// position (Mark, EventsSince, WaitEvent, ...).
 //
 // A Buddy is safe for use from one goroutine plus the Events and Wire
 // channels, which may be read from other goroutines; the record's methods are
@@ -24,7 +24,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rs/zerolog"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
@@ -41,26 +40,17 @@ const eme = "urn:xmpp:otr:0"
 type Config struct {
 	JID      string // bare JID of the buddy's account, user@domain
 	Password string
-	Resource string         // default "otrbuddy"
-	Server   string         // host:port; empty means the domain's port 5222
-	TLS      xmppad.TLSMode // default STARTTLS required
-	CAFile   string         // extra PEM CA to trust (a test server's self-signed certificate)
+	Resource string // default "otrbuddy"
+	Server   string // host:port (STARTTLS required); empty means the domain's port 5222
+	CAFile   string // extra PEM CA to trust (a test server's self-signed certificate)
 	// ReconnectMin and ReconnectMax bound the XMPP client's reconnect
 	// backoff; zero means the adapter's defaults.
 	ReconnectMin, ReconnectMax time.Duration
-	// Policy is the libotr policy: manual (default, libotr's own default: it
-	// answers OTR queries but starts nothing), opportunistic, always, never,
-	// v2only, v3only.
-	Policy string
 	// ApproveSubscriptions answers every presence subscription request with
 	// "subscribed", so that the asker (e.g. the bridge) sees the buddy online.
 	ApproveSubscriptions bool
-	// Logger receives the XMPP client's log (never message bodies); the zero
-	// value discards it.
-	Logger zerolog.Logger
-	// Record keeps every Event and every received message for the buddy's
-	// lifetime (see Mark); off, the record stays empty and its waits fail
-	// with ErrNotRecording.
+	// Record is kept for existing callers and does nothing: every buddy
+	// keeps its record. libotr runs with its default policy, manual.
 	Record bool
 }
 
@@ -102,6 +92,14 @@ const (
 	Error Kind = "error"
 )
 
+// ErrMessageError is wrapped by the Err of an Error event for a message
+// error stanza the buddy received (a bounce, not a fault of the buddy).
+var ErrMessageError = errors.New("otrbuddy: message error")
+
+// kinds are the Kinds of libotrpeer's event lines other than inject.
+var kinds = map[string]Kind{"msg": Message, "secure": Secure, "stillsecure": Refreshed, "insecure": Insecure,
+	"finished": Finished, "smp": SMP, "event": LibotrEvent, "status": Status}
+
 // Event is something the buddy's client saw.
 type Event struct {
 	Kind Kind
@@ -126,14 +124,11 @@ type Buddy struct {
 	cancel context.CancelFunc
 	pumped chan struct{} // closed when pump has returned
 
-	all      *record.Log[Event]          // every Event, followed by events
-	wireLog  *record.Log[string]         // every body received, followed by wire
-	events   <-chan Event                // all.Follow(stop)
-	wire     <-chan string               // wireLog.Follow(stop)
-	stop     chan struct{}               // closed by Close: the channels close
-	stopOnce sync.Once                   // guards closing stop
-	log      *record.Log[Event]          // all, nil unless cfg.Record
-	msgs     *record.Log[xmppad.Message] // nil unless cfg.Record
+	log    *record.Log[Event]          // every Event; events follows it
+	msgs   *record.Log[xmppad.Message] // every message from someone else
+	bodies *record.Log[string]         // their bodies; wire follows it
+	events <-chan Event                // closed by Close
+	wire   <-chan string               // closed by Close
 
 	mu   sync.Mutex
 	full map[string]jid.JID // bare → full JID to send to; guarded by mu
@@ -151,54 +146,32 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otrbuddy: JID: %w", err)
 	}
-	bare = bare.Bare()
 	if cfg.Resource == "" {
 		cfg.Resource = "otrbuddy"
 	}
-	if cfg.TLS == "" {
-		cfg.TLS = xmppad.TLSRequired
+	b := &Buddy{bare: bare.Bare(), cfg: cfg, pumped: make(chan struct{}), log: record.New[Event](),
+		msgs: record.New[xmppad.Message](), bodies: record.New[string](), full: map[string]jid.JID{}}
+	b.client, err = xmppad.New(xmppad.Config{
+		JID: b.bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
+		TLS: xmppad.TLSRequired, CAFile: cfg.CAFile, ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
+	}, handler{b: b})
+	if err != nil {
+		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	peer, err := libotrpeer.Start(runCtx, bare.String())
-	if err != nil {
+	b.cancel = cancel
+	if b.peer, err = libotrpeer.Start(runCtx, b.bare.String()); err != nil {
 		cancel()
 		return nil, err
 	}
-	b := &Buddy{peer: peer, bare: bare, cfg: cfg, cancel: cancel, pumped: make(chan struct{}),
-		all: record.New[Event](), wireLog: record.New[string](), stop: make(chan struct{}), full: map[string]jid.JID{}}
-	b.events, b.wire = b.all.Follow(b.stop), b.wireLog.Follow(b.stop)
-	if cfg.Record {
-		b.log, b.msgs = b.all, record.New[xmppad.Message]()
-	}
-	if cfg.Policy != "" {
-		if err := peer.Policy(cfg.Policy); err != nil {
-			b.abort()
-			return nil, err
-		}
-	}
-	b.client, err = xmppad.New(xmppad.Config{
-		JID: bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
-		TLS: cfg.TLS, CAFile: cfg.CAFile, Logger: cfg.Logger,
-		ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
-	}, handler{b: b})
-	if err != nil {
-		b.abort()
-		return nil, err
-	}
+	b.events, b.wire = b.log.Follow(runCtx), b.bodies.Follow(runCtx)
 	go b.pump(runCtx)
 	if err := b.client.Connect(ctx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("otrbuddy: XMPP login as %s: %w", bare, err)
+		return nil, fmt.Errorf("otrbuddy: XMPP login as %s: %w", b.bare, err)
 	}
 	go b.client.Run(runCtx)
 	return b, nil
-}
-
-// abort undoes a Start that failed before the XMPP client existed.
-func (b *Buddy) abort() {
-	_ = b.peer.Close()
-	b.cancel()
-	b.stopOnce.Do(func() { close(b.stop) })
 }
 
 // JID is the buddy's bound full JID.
@@ -225,56 +198,49 @@ func (b *Buddy) Events() <-chan Event { return b.events }
 func (b *Buddy) Wire() <-chan string { return b.wire }
 
 // Say sends text to the bare JID to as the buddy's user typed it: libotr
-// encrypts it when a session exists, else it goes out in plaintext (with
-// policy always, libotr starts OTR instead). ctx is only checked before;
-// the XMPP send happens right after, in order with everything libotr sends.
+// encrypts it when a session exists, else it goes out in plaintext. ctx is
+// only checked before; the XMPP send happens right after, in order with
+// everything libotr sends.
 func (b *Buddy) Say(ctx context.Context, to jid.JID, text string) error {
-	return b.do(ctx, func() error { return b.peer.Send(to.Bare().String(), text) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.Send(peer, text) })
 }
 
 // Query sends an OTR query message to to.
-func (b *Buddy) Query(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.Query(to.Bare().String()) })
-}
+func (b *Buddy) Query(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.Query) }
 
 // End ends the OTR session with to (libotr tells the other side).
-func (b *Buddy) End(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.End(to.Bare().String()) })
-}
+func (b *Buddy) End(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.End) }
 
 // Forget drops the buddy's OTR session with to without telling it, as a
 // client does that ends OTR while it believes the contact is offline.
-func (b *Buddy) Forget(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.Forget(to.Bare().String()) })
-}
+func (b *Buddy) Forget(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.Forget) }
 
 // SMP starts the socialist millionaires' protocol with a shared secret.
 func (b *Buddy) SMP(ctx context.Context, to jid.JID, secret string) error {
-	return b.do(ctx, func() error { return b.peer.SMP(to.Bare().String(), secret) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.SMP(peer, secret) })
 }
 
 // SMPQuestion starts SMP with a question whose answer is secret.
 func (b *Buddy) SMPQuestion(ctx context.Context, to jid.JID, question, secret string) error {
-	return b.do(ctx, func() error { return b.peer.SMPQuestion(to.Bare().String(), question, secret) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.SMPQuestion(peer, question, secret) })
 }
 
 // SMPAnswer answers the other side's SMP request (after an SMP event
 // askforsecret or askforanswer) with secret.
 func (b *Buddy) SMPAnswer(ctx context.Context, to jid.JID, secret string) error {
-	return b.do(ctx, func() error { return b.peer.SMPAnswer(to.Bare().String(), secret) })
+	return b.do(ctx, to, func(peer string) error { return b.peer.SMPAnswer(peer, secret) })
 }
 
 // Status asks libotr for the state of the conversation with to; the answer
 // is a Status event.
-func (b *Buddy) Status(ctx context.Context, to jid.JID) error {
-	return b.do(ctx, func() error { return b.peer.Status(to.Bare().String()) })
-}
+func (b *Buddy) Status(ctx context.Context, to jid.JID) error { return b.do(ctx, to, b.peer.Status) }
 
-func (b *Buddy) do(ctx context.Context, f func() error) error {
+// do runs the libotr command f for to's bare JID unless ctx is done.
+func (b *Buddy) do(ctx context.Context, to jid.JID, f func(peer string) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return f()
+	return f(to.Bare().String())
 }
 
 // GoOffline closes the XMPP client for good (the account goes offline) and
@@ -290,19 +256,13 @@ func (b *Buddy) Close() error {
 		if err = b.client.Close(); errors.Is(err, xmppad.ErrClosed) {
 			err = nil // GoOffline closed it
 		}
-		if perr := b.peer.Close(); perr != nil && err == nil && !isKilled(perr) {
+		if perr := b.peer.Close(); err == nil {
 			err = perr
 		}
-		b.cancel()
+		b.cancel() // closes the channels
 		<-b.pumped // the peer's event channel is closed once its process exited
-		b.stopOnce.Do(func() { close(b.stop) })
 	})
 	return err
-}
-
-// isKilled reports the exit error of a peer stopped by its context.
-func isKilled(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "signal: killed")
 }
 
 // pump sends libotr's injected wire text over XMPP and turns its other
@@ -311,14 +271,18 @@ func (b *Buddy) pump(ctx context.Context) {
 	defer close(b.pumped)
 	for ev := range b.peer.Events() {
 		peer, _ := jid.Parse(ev.Peer)
-		out := Event{Peer: peer, At: time.Now(), Text: ev.Data, Encrypted: ev.Encrypted,
+		out := Event{Kind: kinds[ev.Kind], Peer: peer, At: time.Now(), Text: ev.Data, Encrypted: ev.Encrypted,
 			Version: ev.Version, Fingerprint: ev.Fingerprint, Detail: ev.Detail}
-		switch ev.Kind {
-		case "inject":
+		if ev.Kind == "inject" {
 			if ev.Data == "" {
 				continue // libotr in FINISHED "sends" nothing
 			}
-			to := b.sendTo(peer)
+			b.mu.Lock()
+			to, known := b.full[peer.String()] // the full JID it last wrote from
+			b.mu.Unlock()
+			if !known {
+				to = peer
+			}
 			msg := xmppad.Outgoing{To: to, Body: ev.Data}
 			if strings.HasPrefix(ev.Data, "?OTR") {
 				msg.EME = eme
@@ -326,48 +290,15 @@ func (b *Buddy) pump(ctx context.Context) {
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			_, err := b.client.Send(sctx, msg)
 			cancel()
-			if err != nil {
-				b.emit(Event{Kind: Error, Peer: to, Err: fmt.Errorf("sending to %s: %w", to, err), At: time.Now()})
-				continue
-			}
 			out.Kind, out.Peer = Sent, to
-		case "msg":
-			out.Kind = Message
-		case "secure":
-			out.Kind = Secure
-		case "stillsecure":
-			out.Kind = Refreshed
-		case "insecure":
-			out.Kind = Insecure
-		case "finished":
-			out.Kind = Finished
-		case "smp":
-			out.Kind = SMP
-		case "event":
-			out.Kind = LibotrEvent
-		case "status":
-			out.Kind = Status
-		default:
-			continue
+			if err != nil {
+				out = Event{Kind: Error, Peer: to, Err: fmt.Errorf("sending to %s: %w", to, err), At: out.At}
+			}
 		}
-		b.emit(out)
+		if out.Kind != "" {
+			b.log.Add(out)
+		}
 	}
-}
-
-// emit delivers ev on Events and records it.
-func (b *Buddy) emit(ev Event) {
-	b.all.Add(ev)
-}
-
-// sendTo is the JID libotr's output for the bare JID peer goes to: the full
-// JID it last wrote from, else the bare JID.
-func (b *Buddy) sendTo(peer jid.JID) jid.JID {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if full, ok := b.full[peer.String()]; ok {
-		return full
-	}
-	return peer
 }
 
 // handler is the buddy's xmppad.Handler (unexported methods for users of Buddy).
@@ -389,7 +320,7 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 		if m.Error != nil {
 			err = fmt.Errorf("%w: %s %s", ErrMessageError, m.Error.Condition, m.Error.Text)
 		}
-		b.emit(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
+		b.log.Add(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
 		return
 	}
 	if m.Body == "" {
@@ -400,11 +331,11 @@ func (h handler) HandleMessage(m *xmppad.Message) {
 		b.full[from.String()] = m.From
 		b.mu.Unlock()
 	}
-	b.wireLog.Add(m.Body)
+	b.bodies.Add(m.Body)
 	// libotr answers at once; what it injects is queued by libotrpeer and
 	// sent by pump, so this never waits for the XMPP client.
 	if err := b.peer.Receive(from.String(), m.Body); err != nil {
-		b.emit(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
+		b.log.Add(Event{Kind: Error, Peer: from, Err: err, At: time.Now()})
 	}
 }
 
@@ -413,10 +344,10 @@ func (h handler) HandlePresence(p *xmppad.Presence) {
 	b := h.b
 	switch {
 	case p.Type == stanza.AvailablePresence && p.From.Resourcepart() != "":
-		b.emit(Event{Kind: Online, Peer: p.From, At: time.Now()})
+		b.log.Add(Event{Kind: Online, Peer: p.From, At: time.Now()})
 		return
 	case p.Type == stanza.UnsubscribedPresence:
-		b.emit(Event{Kind: Unsubscribed, Peer: p.From.Bare(), At: time.Now()})
+		b.log.Add(Event{Kind: Unsubscribed, Peer: p.From.Bare(), At: time.Now()})
 		return
 	}
 	if p.Type != stanza.SubscribePresence || !b.cfg.ApproveSubscriptions {
@@ -427,9 +358,9 @@ func (h handler) HandlePresence(p *xmppad.Presence) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := b.client.ApproveSubscription(ctx, from, true); err != nil {
-			b.emit(Event{Kind: Error, Peer: from, Err: fmt.Errorf("approving the subscription: %w", err), At: time.Now()})
+			b.log.Add(Event{Kind: Error, Peer: from, Err: fmt.Errorf("approving the subscription: %w", err), At: time.Now()})
 			return
 		}
-		b.emit(Event{Kind: Subscribed, Peer: from, At: time.Now()})
+		b.log.Add(Event{Kind: Subscribed, Peer: from, At: time.Now()})
 	}()
 }

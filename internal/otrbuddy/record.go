@@ -8,15 +8,15 @@ import (
 	"github.com/offrecord/offrecord/internal/record"
 )
 
-// Mark is a position in a buddy's record (Config.Record): how many events
-// and received messages it held.
+// Mark is a position in a buddy's record: how many events and received
+// messages it held.
 type Mark struct {
 	Events   int
 	Messages int
 }
 
 // Mark returns the end of the record now, for waits that must ignore what
-// came before. Without Config.Record it is the zero Mark.
+// came before.
 func (b *Buddy) Mark() Mark { return Mark{Events: b.log.Len(), Messages: b.msgs.Len()} }
 
 // EventsSince returns the recorded events from index i on: everything the
@@ -31,21 +31,16 @@ func (b *Buddy) MessagesSince(i int) []xmppad.Message { return b.msgs.Since(i) }
 // WaitEvent returns the first recorded event at or after index i that
 // matches pred, waiting for it until ctx is done.
 func (b *Buddy) WaitEvent(ctx context.Context, i int, pred func(Event) bool) (Event, error) {
-	return waitLog(ctx, b.log, i, pred)
+	return wait(ctx, b.log, i, pred)
 }
 
 // WaitMessage returns the first recorded message at or after index i that
 // matches pred, waiting for it until ctx is done.
 func (b *Buddy) WaitMessage(ctx context.Context, i int, pred func(xmppad.Message) bool) (xmppad.Message, error) {
-	return waitLog(ctx, b.msgs, i, pred)
+	return wait(ctx, b.msgs, i, pred)
 }
 
-// waitLog is l.Wait with the buddy's errors.
-func waitLog[T any](ctx context.Context, l *record.Log[T], i int, pred func(T) bool) (T, error) {
-	if l == nil {
-		var zero T
-		return zero, ErrNotRecording
-	}
+func wait[T any](ctx context.Context, l *record.Log[T], i int, pred func(T) bool) (T, error) {
 	v, _, err := l.Wait(ctx, i, pred)
 	if err != nil {
 		return v, fmt.Errorf("otrbuddy: %w", err)

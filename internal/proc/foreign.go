@@ -21,9 +21,6 @@ type Ident struct {
 	Cmdline []string `json:"cmdline"`
 }
 
-// Identify returns pid's Ident now (Cmdline nil if it is gone).
-func Identify(pid int) Ident { return Ident{Name: Name(pid), PID: pid, Cmdline: Cmdline(pid)} }
-
 // Cmdline returns the arguments of a running process, nil if it is gone.
 func Cmdline(pid int) []string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
@@ -102,7 +99,7 @@ func Children(ppid int) []Ident {
 		if len(f) < 2 || f[1] != strconv.Itoa(ppid) {
 			continue
 		}
-		if id := Identify(pid); id.Cmdline != nil {
+		if id := (Ident{Name: Name(pid), PID: pid, Cmdline: Cmdline(pid)}); id.Cmdline != nil {
 			out = append(out, id)
 		}
 	}

@@ -23,23 +23,15 @@ import (
 func FreePort() (int, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
-	if lo, hi := pickRange(); hi > lo {
-		for range 200 {
-			port := lo + rand.IntN(hi-lo)
-			if portsGiven[port] {
-				continue
-			}
-			if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-				l.Close()
-				portsGiven[port] = true
-				return port, nil
-			}
+	lo, hi := pickRange()
+	for range 200 {
+		addr := "127.0.0.1:0"
+		if hi > lo {
+			addr = "127.0.0.1:" + strconv.Itoa(lo+rand.IntN(hi-lo))
 		}
-	}
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return 0, err
+			continue
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
@@ -59,20 +51,13 @@ var (
 // pickRange is where FreePort picks: from 20000 (above the demo's fixed
 // ports) up to the start of the ephemeral range, if that leaves room.
 func pickRange() (lo, hi int) {
-	const floor = 20000
-	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 0, 0
+	data, _ := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if f := strings.Fields(string(data)); len(f) == 2 {
+		if ephemeral, err := strconv.Atoi(f[0]); err == nil && ephemeral-20000 >= 1000 {
+			return 20000, ephemeral
+		}
 	}
-	f := strings.Fields(string(data))
-	if len(f) != 2 {
-		return 0, 0
-	}
-	ephemeral, err := strconv.Atoi(f[0])
-	if err != nil || ephemeral-floor < 1000 {
-		return 0, 0
-	}
-	return floor, ephemeral
+	return 0, 0
 }
 
 // Holder is the process holding a listening socket.
@@ -82,73 +67,49 @@ type Holder struct {
 }
 
 func (h Holder) String() string {
-	switch {
-	case h.PID == 0 && h.Name != "":
-		return h.Name
-	case h.PID == 0:
+	if h.PID == 0 {
 		return "another process (its owner is not visible in /proc)"
 	}
 	return fmt.Sprintf("%s (pid %d)", h.Name, h.PID)
 }
 
-// listenAddrs are the local addresses (as in /proc/net/tcp{,6}) of listening
-// sockets that keep a server from listening on 127.0.0.1.
-var listenAddrs = map[string]bool{
+// blocking are the local addresses (as in /proc/net/tcp{,6}) of sockets
+// that keep a server from listening on 127.0.0.1.
+var blocking = map[string]bool{
 	"0100007F":                         true, // 127.0.0.1
 	"00000000":                         true, // 0.0.0.0
 	"00000000000000000000000000000000": true, // ::
 	"0000000000000000FFFF00000100007F": true, // ::ffff:127.0.0.1
 }
 
-// listeners maps the inode of every listening TCP socket on a loopback-
-// blocking address to its port.
-func listeners() map[string]int {
-	out := map[string]int{}
+// TCP states in /proc/net/tcp.
+const (
+	tcpListen   = "0A"
+	tcpTimeWait = "06" // has no owner and does not block a server
+)
+
+// socket is a TCP socket on a blocking address.
+type socket struct {
+	port         int
+	state, inode string
+}
+
+func sockets() []socket {
+	var out []socket
 	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			continue
-		}
+		data, _ := os.ReadFile(file)
 		for _, line := range strings.Split(string(data), "\n")[1:] {
 			f := strings.Fields(line)
-			if len(f) < 10 || f[3] != "0A" { // 0A: TCP_LISTEN
+			if len(f) < 10 {
 				continue
 			}
-			addr, hexPort, ok := strings.Cut(f[1], ":")
-			if !ok || !listenAddrs[addr] {
-				continue
+			addr, hexPort, _ := strings.Cut(f[1], ":")
+			if port, err := strconv.ParseInt(hexPort, 16, 32); err == nil && blocking[addr] {
+				out = append(out, socket{port: int(port), state: f[3], inode: f[9]})
 			}
-			port, err := strconv.ParseInt(hexPort, 16, 32)
-			if err != nil {
-				continue
-			}
-			out[f[9]] = int(port)
 		}
 	}
 	return out
-}
-
-// connectionInode returns the inode of a TCP socket that is not listening
-// but bound to port on 127.0.0.1 (e.g. the local end of a connection), "" if none.
-func connectionInode(port int) string {
-	hexPort := fmt.Sprintf("%04X", port)
-	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(data), "\n")[1:] {
-			f := strings.Fields(line)
-			// 06: TIME_WAIT, which has no owner and does not block a server.
-			if len(f) < 10 || f[3] == "0A" || f[3] == "06" || f[9] == "0" {
-				continue
-			}
-			if addr, p, ok := strings.Cut(f[1], ":"); ok && p == hexPort && listenAddrs[addr] {
-				return f[9]
-			}
-		}
-	}
-	return ""
 }
 
 // socketInodes returns the inodes of the sockets among pid's descriptors.
@@ -173,9 +134,9 @@ func socketInodes(pid int) map[string]bool {
 func ListeningPorts(pid int) map[int]bool {
 	inodes := socketInodes(pid)
 	out := map[int]bool{}
-	for inode, port := range listeners() {
-		if inodes[inode] {
-			out[port] = true
+	for _, s := range sockets() {
+		if s.state == tcpListen && inodes[s.inode] {
+			out[s.port] = true
 		}
 	}
 	return out
@@ -186,51 +147,38 @@ func ListeningPorts(pid int) map[int]bool {
 // on all addresses), else one with a connection whose local end is that port.
 func PortHolder(port int) (Holder, bool) {
 	var inode string
-	for ino, p := range listeners() {
-		if p == port {
-			inode = ino
-			break
+	for _, s := range sockets() {
+		if s.port == port && s.state != tcpTimeWait && s.inode != "0" && (inode == "" || s.state == tcpListen) {
+			inode = s.inode
 		}
-	}
-	if inode == "" {
-		inode = connectionInode(port)
 	}
 	if inode == "" {
 		return Holder{}, false
 	}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if socketInodes(pid)[inode] {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && socketInodes(pid)[inode] {
 			return Holder{PID: pid, Name: Name(pid)}, true
 		}
 	}
 	return Holder{}, true
 }
 
-// Name names a process for people, from /proc: its command name, or for an
+// Name names a process for people: its program's file name, or for an
 // interpreter running a script (prosody runs as "lua5.4 /usr/bin/prosody")
-// the script's name.
+// the script's.
 func Name(pid int) string {
-	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	name := strings.TrimSpace(string(comm))
 	args := Cmdline(pid)
+	if len(args) == 0 {
+		return "?"
+	}
+	name := filepath.Base(args[0])
 	if strings.HasPrefix(name, "lua") || strings.HasPrefix(name, "python") {
-		for _, a := range args[min(1, len(args)):] {
+		for _, a := range args[1:] {
 			if !strings.HasPrefix(a, "-") {
 				return filepath.Base(a)
 			}
 		}
-	}
-	// comm is cut at 15 bytes; the program's file name is not.
-	if len(name) == 15 && len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), name) {
-		return filepath.Base(args[0])
-	}
-	if name == "" {
-		return "?"
 	}
 	return name
 }

@@ -5,16 +5,16 @@
 // (module root, free ports, which process holds a port, stopping a process
 // another program started).
 //
-// A Proc is safe for concurrent use.
+// A Proc is safe for concurrent use. A nil *Proc stands for no process (a
+// server that is stopped): it has exited, its PID is 0, and Signal, Stop and
+// Kill do nothing.
 package proc
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -33,13 +33,11 @@ type Options struct {
 
 // Proc is one started child process.
 type Proc struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{} // closed when the process has exited and been reaped
-
-	mu      sync.Mutex // guards waitErr
-	waitErr error
+	name    string
+	cmd     *exec.Cmd
+	log     string
+	done    chan struct{} // closed when the process has exited and been reaped
+	waitErr error         // written before done is closed
 }
 
 // Start starts cmd (named name in errors) and reaps it in the background.
@@ -51,43 +49,40 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Proc, error) {
 	} else {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	}
-	var logf *os.File
 	if opts.Log != "" && cmd.Stdout == nil && cmd.Stderr == nil {
 		f, err := os.OpenFile(opts.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return nil, err
 		}
-		logf = f
+		defer f.Close() // the child has its own descriptor
 		cmd.Stdout, cmd.Stderr = f, f
 	}
-	err := cmd.Start()
-	if logf != nil {
-		logf.Close() // the child has its own descriptor
-	}
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	go func() {
-		err := cmd.Wait()
-		p.mu.Lock()
-		p.waitErr = err
-		p.mu.Unlock()
+		p.waitErr = cmd.Wait()
 		close(p.done)
 	}()
 	return p, nil
 }
 
-// Name is the name given to Start.
-func (p *Proc) Name() string { return p.name }
-
 // PID is the process's ID.
-func (p *Proc) PID() int { return p.cmd.Process.Pid }
+func (p *Proc) PID() int {
+	if p == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
 
 // Done is closed once the process has exited.
 func (p *Proc) Done() <-chan struct{} { return p.done }
 
 // Exited reports whether the process has exited.
 func (p *Proc) Exited() bool {
+	if p == nil {
+		return true
+	}
 	select {
 	case <-p.done:
 		return true
@@ -98,8 +93,9 @@ func (p *Proc) Exited() bool {
 
 // ExitErr is cmd.Wait's result once the process has exited (nil before).
 func (p *Proc) ExitErr() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	if !p.Exited() {
+		return nil
+	}
 	return p.waitErr
 }
 
@@ -111,13 +107,13 @@ func (p *Proc) Signal(sig syscall.Signal) error {
 	return p.cmd.Process.Signal(sig)
 }
 
-// ErrKilled is returned by Stop when the process ignored SIGTERM and was killed.
-var ErrKilled = errors.New("proc: ignored SIGTERM and was killed")
+// stopGrace is how long Stop waits after SIGTERM before SIGKILL.
+const stopGrace = 15 * time.Second
 
 // Stop sends SIGTERM (and SIGCONT, in case it is paused) and waits up to
-// grace for the process to exit, then kills it. Stopping an exited process
+// 15 s for the process to exit, then kills it. Stopping an exited process
 // does nothing.
-func (p *Proc) Stop(grace time.Duration) error {
+func (p *Proc) Stop() error {
 	if p.Exited() {
 		return nil
 	}
@@ -126,23 +122,20 @@ func (p *Proc) Stop(grace time.Duration) error {
 	select {
 	case <-p.done:
 		return nil
-	case <-time.After(grace):
+	case <-time.After(stopGrace):
 	}
 	_ = p.Kill()
-	return fmt.Errorf("%s: %w after %s", p.name, ErrKilled, grace)
+	return fmt.Errorf("%s ignored SIGTERM for %s and was killed", p.name, stopGrace)
 }
 
 // Kill sends SIGKILL, as a crash would, and waits for the exit.
 func (p *Proc) Kill() error {
 	if !p.Exited() {
 		_ = p.cmd.Process.Kill()
+		<-p.done
 	}
-	<-p.done
 	return nil
 }
-
-// Tail returns the last n lines of the process's log file.
-func (p *Proc) Tail(n int) string { return Tail(p.log, n) }
 
 // Tail returns the last n lines of the file at path, for failure reports.
 func Tail(path string, n int) string {

@@ -60,7 +60,7 @@ func TestReadyOwnPort(t *testing.T) {
 	if h, held := PortHolder(port); !held || h.PID != p.PID() {
 		t.Errorf("PortHolder(%d) = %v, %v; want pid %d", port, h, held, p.PID())
 	}
-	if err := p.Stop(5 * time.Second); err != nil {
+	if err := p.Stop(); err != nil {
 		t.Errorf("Stop: %v", err)
 	}
 	if !p.Exited() {
@@ -81,7 +81,7 @@ func TestReadyPortHeldByStranger(t *testing.T) {
 	p := startListener(t, port)
 	err = p.WaitReady(Ready{Ports: []int{port}, Timeout: 30 * time.Second})
 	var busy *PortBusyError
-	if !errors.As(err, &busy) || !errors.Is(err, ErrPortBusy) {
+	if !errors.As(err, &busy) {
 		t.Fatalf("WaitReady = %v, want a PortBusyError", err)
 	}
 	if busy.Port != port || busy.Holder.PID != os.Getpid() {
@@ -103,16 +103,6 @@ func TestReadyExit(t *testing.T) {
 	err = p.WaitReady(Ready{Ports: []int{1}, Timeout: 30 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "exited during start-up") {
 		t.Fatalf("WaitReady = %v, want exited during start-up", err)
-	}
-}
-
-func TestModuleRoot(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(root + "/internal/proc/proc.go"); err != nil {
-		t.Errorf("module root %s: %v", root, err)
 	}
 }
 

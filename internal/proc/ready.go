@@ -1,12 +1,10 @@
 package proc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"slices"
+	"net/http"
 	"time"
 )
 
@@ -17,12 +15,9 @@ type Ready struct {
 	// descriptors. A connection that succeeds proves nothing, since another
 	// program may hold the port.
 	Ports []int
-	// Check, when set, runs once the ports are ours, until it returns nil
-	// (e.g. an HTTP readiness endpoint, which now can only be ours).
-	Check func(ctx context.Context) error
-	// FailOn are log lines (substrings) that mean the start failed, e.g.
-	// prosody's "Failed to open server port".
-	FailOn []string
+	// URL, when set, must answer a GET with 200 OK once the ports are ours
+	// (a readiness endpoint, which now can only be ours).
+	URL string
 	// Timeout bounds the wait; default 60 s.
 	Timeout time.Duration
 }
@@ -32,27 +27,26 @@ type Ready struct {
 const strangerGrace = time.Second
 
 // WaitReady waits until the process is ready as r says. It fails at once
-// when the process exits or logs a FailOn line, with a *PortBusyError when
-// another process holds one of the ports, and after r.Timeout otherwise;
-// each error ends with the last lines of the log.
+// when the process exits, with a *PortBusyError when another process holds
+// one of the ports, and after r.Timeout otherwise; each error ends with the
+// last lines of the log.
 func (p *Proc) WaitReady(r Ready) error {
 	if r.Timeout == 0 {
 		r.Timeout = 60 * time.Second
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.Timeout)
 	defer cancel()
-	err := p.waitReady(ctx, r)
-	if err == nil {
-		return nil
+	if err := p.waitReady(ctx, r); err != nil {
+		return fmt.Errorf("%w\n--- last lines of %s ---\n%s", err, p.log, Tail(p.log, 25))
 	}
-	return fmt.Errorf("%w\n--- last lines of %s ---\n%s", err, p.log, p.Tail(25))
+	return nil
 }
 
 func (p *Proc) waitReady(ctx context.Context, r Ready) error {
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	strangers := map[int]time.Time{} // port -> first seen held by another process
-	portsOurs := len(r.Ports) == 0
+	portsOurs := false
 	for {
 		if p.Exited() {
 			// A server that cannot bind its port often exits: say who holds it.
@@ -63,79 +57,56 @@ func (p *Proc) waitReady(ctx context.Context, r Ready) error {
 			}
 			return fmt.Errorf("%s exited during start-up (%v)", p.name, p.ExitErr())
 		}
-		if line := p.logLine(r.FailOn); line != "" {
-			return fmt.Errorf("%s failed to start: %s", p.name, line)
-		}
 		if !portsOurs {
-			own := ListeningPorts(p.PID())
-			var missing []int
+			own, missing := ListeningPorts(p.PID()), 0
 			for _, port := range r.Ports {
-				if !own[port] {
-					missing = append(missing, port)
-				}
-			}
-			if len(missing) == 0 {
-				portsOurs = true
-			}
-			for _, port := range missing {
-				h, held := PortHolder(port)
-				if !held || h.PID == p.PID() {
-					delete(strangers, port)
+				if own[port] {
 					continue
 				}
-				first, seen := strangers[port]
-				if !seen {
+				missing++
+				if h, held := PortHolder(port); !held || h.PID == p.PID() {
+					delete(strangers, port)
+				} else if first, seen := strangers[port]; !seen {
 					strangers[port] = time.Now()
 				} else if time.Since(first) >= strangerGrace {
 					return &PortBusyError{Server: p.name, Port: port, Holder: h}
 				}
 			}
+			portsOurs = missing == 0
 		}
-		if portsOurs {
-			if r.Check == nil {
-				return nil
-			}
-			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			err := r.Check(cctx)
-			cancel()
-			if err == nil {
-				return nil
-			}
+		if portsOurs && (r.URL == "" || httpOK(ctx, r.URL) == nil) {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
 			if !portsOurs {
 				return fmt.Errorf("%s did not listen on 127.0.0.1 ports %v within %s", p.name, r.Ports, r.Timeout)
 			}
-			return fmt.Errorf("%s listens but was not ready within %s", p.name, r.Timeout)
+			return fmt.Errorf("%s listens but %s did not answer within %s", p.name, r.URL, r.Timeout)
 		case <-p.done:
 		case <-tick.C:
 		}
 	}
 }
 
-// logLine returns the first line of the log holding one of subs, "" if none.
-func (p *Proc) logLine(subs []string) string {
-	if len(subs) == 0 || p.log == "" {
-		return ""
-	}
-	data, err := os.ReadFile(p.log)
+// httpOK GETs url and wants 200 OK.
+func httpOK(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return ""
+		return err
 	}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		if slices.ContainsFunc(subs, func(s string) bool { return bytes.Contains(line, []byte(s)) }) {
-			return string(bytes.TrimSpace(line))
-		}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(resp.Status)
 	}
-	return ""
+	return nil
 }
 
-// ErrPortBusy is matched (errors.Is) by every *PortBusyError.
-var ErrPortBusy = errors.New("proc: port held by another process")
-
 // PortBusyError says that a server could not listen on its port because
-// another process holds it.
+// another process holds it (match it with errors.As).
 type PortBusyError struct {
 	Server string // our server, e.g. "prosody"
 	Port   int
@@ -145,6 +116,3 @@ type PortBusyError struct {
 func (e *PortBusyError) Error() string {
 	return fmt.Sprintf("%s cannot listen on 127.0.0.1:%d: the port is held by %s", e.Server, e.Port, e.Holder)
 }
-
-// Is makes errors.Is(err, ErrPortBusy) true.
-func (e *PortBusyError) Is(target error) bool { return target == ErrPortBusy }

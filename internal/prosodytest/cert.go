@@ -16,7 +16,7 @@ import (
 
 // writeCert makes a self-signed certificate for domain (and upload.domain, 127.0.0.1) in dir as
 // localhost.crt/localhost.key, the names prosody looks for.
-func writeCert(dir, domain string) error {
+func writeCert(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 // Package prosodytest runs a throwaway prosody 0.12 XMPP server on loopback for tests and demos.
 //
-// A Server is safe for concurrent use: Register, Restart and Stop may be called from any goroutine.
+// A Server is safe for concurrent use.
 package prosodytest
 
 import (
@@ -10,10 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strconv"
-	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,22 +20,20 @@ import (
 	"github.com/offrecord/offrecord/internal/proc"
 )
 
-// InstallHint tells how to get prosody when it is missing.
-const InstallHint = "prosody is not installed; run scripts/install-deps.sh (apt-get install prosody lua-unbound openssl)"
+// domain is the virtual host.
+const domain = "localhost"
 
 // Options configure the server. The zero value gives STARTTLS-required c2s on random loopback ports.
 // Ports left 0 are picked free, and picked again when another program takes one first; a fixed
 // port that another program holds fails the start with a *proc.PortBusyError naming it and its holder.
 type Options struct {
-	Domain        string // virtual host; default "localhost"
-	Plaintext     bool   // c2s_require_encryption=false and allow_unencrypted_plain_auth=true
-	NoTLS         bool   // disable mod_tls entirely (the server then offers no STARTTLS)
-	MAM           bool   // load mod_mam
-	C2SPort       int    // 0 picks a free port
-	DirectTLSPort int    // XEP-0368 port; 0 picks a free port
-	HTTPPort      int    // http_file_share port; 0 picks a free port
-	UploadLimit   int64  // http_file_share_size_limit; default 10 MiB
-	StartTimeout  time.Duration
+	Plaintext     bool  // c2s_require_encryption=false and allow_unencrypted_plain_auth=true
+	NoTLS         bool  // disable mod_tls entirely (the server then offers no STARTTLS)
+	MAM           bool  // load mod_mam
+	C2SPort       int   // 0 picks a free port
+	DirectTLSPort int   // XEP-0368 port; 0 picks a free port
+	HTTPPort      int   // http_file_share port; 0 picks a free port
+	UploadLimit   int64 // http_file_share_size_limit; default 10 MiB
 }
 
 // Server is one running (or stopped) prosody.
@@ -44,24 +41,19 @@ type Server struct {
 	dir    string
 	opts   Options
 	config string
-	tb     testing.TB // nil when started with StartDir
-	picked []*int     // the ports this package picked (Options had 0)
-
-	mu sync.Mutex // guards p
-	p  *proc.Proc // nil while stopped
+	tb     testing.TB                // nil when started with StartDir
+	p      atomic.Pointer[proc.Proc] // nil while stopped
 }
 
 // Start runs prosody in t.TempDir() and stops it when the test ends. It fails t when prosody is missing or
 // does not come up.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("prosody"); err != nil {
-		t.Fatal(InstallHint)
-	}
-	s, err := start(t.TempDir(), opts, t)
+	s, err := StartDir(t.TempDir(), opts)
 	if err != nil {
 		t.Fatalf("Start prosody: %v", err)
 	}
+	s.tb = t
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("prosody log tail:\n%s", proc.Tail(s.LogFile(), 60))
@@ -71,43 +63,31 @@ func Start(t testing.TB, opts Options) *Server {
 	return s
 }
 
-// StartDir runs prosody with its config, data and certificate in dir (created if missing). Call Close to stop it.
+// StartDir runs prosody with its config, data and certificate in dir (created if missing). Call Stop to stop it.
 func StartDir(dir string, opts Options) (*Server, error) {
 	if _, err := exec.LookPath("prosody"); err != nil {
-		return nil, errors.New(InstallHint)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	return start(dir, opts, nil)
-}
-
-func start(dir string, opts Options, tb testing.TB) (*Server, error) {
-	if opts.Domain == "" {
-		opts.Domain = "localhost"
+		return nil, errors.New("prosody is not installed; run scripts/install-deps.sh (apt-get install prosody lua-unbound openssl)")
 	}
 	if opts.UploadLimit == 0 {
 		opts.UploadLimit = 10 << 20
 	}
-	if opts.StartTimeout == 0 {
-		opts.StartTimeout = 15 * time.Second
-	}
-	s := &Server{dir: dir, opts: opts, config: filepath.Join(dir, "prosody.cfg.lua"), tb: tb}
+	s := &Server{dir: dir, opts: opts, config: filepath.Join(dir, "prosody.cfg.lua")}
+	var picked []*int // the ports Options left 0
 	for _, p := range []*int{&s.opts.C2SPort, &s.opts.DirectTLSPort, &s.opts.HTTPPort} {
 		if *p == 0 {
-			s.picked = append(s.picked, p)
+			picked = append(picked, p)
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
 		return nil, err
 	}
-	if err := writeCert(filepath.Join(dir, "certs"), opts.Domain); err != nil {
+	if err := writeCert(filepath.Join(dir, "certs")); err != nil {
 		return nil, err
 	}
 	// Ports this package picked can be taken by someone else before prosody
 	// binds them: then pick new ones. A port the caller chose is not moved.
 	for attempt := 0; ; attempt++ {
-		for _, p := range s.picked {
+		for _, p := range picked {
 			port, err := proc.FreePort()
 			if err != nil {
 				return nil, err
@@ -121,7 +101,8 @@ func start(dir string, opts Options, tb testing.TB) (*Server, error) {
 		if err == nil {
 			return s, nil
 		}
-		if !errors.Is(err, proc.ErrPortBusy) || len(s.picked) == 0 || attempt == 2 {
+		var busy *proc.PortBusyError
+		if !errors.As(err, &busy) || !slices.ContainsFunc(picked, func(p *int) bool { return *p == busy.Port }) || attempt == 2 {
 			return nil, err
 		}
 	}
@@ -170,114 +151,41 @@ VirtualHost %[8]q
 
 Component "upload.%[8]s" "http_file_share"
 `, filepath.Join(s.dir, "prosody.pid"), filepath.Join(s.dir, "data"), filepath.Join(s.dir, "certs"),
-		s.LogFile(), o.C2SPort, o.DirectTLSPort, o.HTTPPort, o.Domain, mam, disabled, plain,
+		s.LogFile(), o.C2SPort, o.DirectTLSPort, o.HTTPPort, domain, mam, disabled, plain,
 		strconv.FormatBool(o.Plaintext), o.UploadLimit,
 		filepath.Join(s.dir, "certs", "localhost.crt"), filepath.Join(s.dir, "certs", "localhost.key"))
 }
-
-// bindFailure is what prosody logs when another program holds one of its ports.
-const bindFailure = "Failed to open server port"
 
 // launch starts prosody and waits until it listens on its c2s, direct TLS
 // and HTTP ports itself (a connection to the port proves nothing: another
 // program may hold it). A port held by someone else gives a *proc.PortBusyError.
 func (s *Server) launch() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p != nil {
+	if s.p.Load() != nil {
 		return errors.New("prosodytest: already running")
 	}
-	if err := truncateLog(s.LogFile()); err != nil {
-		return err
-	}
 	p, err := proc.Start("prosody", exec.Command("prosody", "-F", "--config", s.config), proc.Options{Log: s.LogFile()})
-	if err != nil {
-		return fmt.Errorf("prosodytest: %w", err)
-	}
-	err = p.WaitReady(proc.Ready{
-		Ports:   []int{s.opts.C2SPort, s.opts.DirectTLSPort, s.opts.HTTPPort},
-		FailOn:  []string{bindFailure},
-		Timeout: s.opts.StartTimeout,
-	})
-	if err != nil {
-		_ = p.Stop(stopGrace)
-		if strings.Contains(err.Error(), bindFailure) {
-			err = s.busyError(err)
+	if err == nil {
+		err = p.WaitReady(proc.Ready{Ports: []int{s.opts.C2SPort, s.opts.DirectTLSPort, s.opts.HTTPPort}, Timeout: 15 * time.Second})
+		if err != nil {
+			_ = p.Stop()
 		}
+	}
+	if err != nil {
 		return fmt.Errorf("prosodytest: %w", err)
 	}
-	s.p = p
+	s.p.Store(p)
 	return nil
 }
 
-// failedPort finds the port in prosody's "Failed to open server port N" line.
-var failedPort = regexp.MustCompile(bindFailure + ` (\d+)`)
-
-// busyError turns prosody's bind failure into a *proc.PortBusyError naming
-// the port and, if it still holds it, the other process.
-func (s *Server) busyError(err error) error {
-	m := failedPort.FindStringSubmatch(err.Error())
-	if m == nil {
-		return err
-	}
-	port, _ := strconv.Atoi(m[1])
-	h, held := proc.PortHolder(port)
-	if !held {
-		h = proc.Holder{Name: "another process, which has released it since"}
-	}
-	return fmt.Errorf("%w\n%v", &proc.PortBusyError{Server: "prosody", Port: port, Holder: h}, err)
-}
-
-// truncateLog empties prosody's log before a start, so that FailOn sees only
-// this start's lines (the old ones go to prosody.log.old).
-func truncateLog(path string) error {
-	if err := os.Rename(path, path+".old"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
-}
-
-// stopGrace is how long prosody gets to stop on SIGTERM before SIGKILL.
-const stopGrace = 5 * time.Second
-
-// Stop terminates prosody (SIGTERM, then SIGKILL after 5s) and waits for it to exit. Stopping twice is fine.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p != nil {
-		_ = s.p.Stop(stopGrace)
-		s.p = nil
-	}
-}
-
-// Close stops prosody; it is Stop for programs using StartDir.
-func (s *Server) Close() error {
-	s.Stop()
-	return nil
-}
-
-// Restart stops prosody and starts it again on the same ports with the same data.
-func (s *Server) Restart() error {
-	s.Stop()
-	err := s.launch()
-	if err != nil && s.tb != nil {
-		s.tb.Fatalf("Restart prosody: %v", err)
-	}
-	return err
-}
+// Stop terminates prosody (SIGTERM, then SIGKILL after 15 s) and waits for it to exit. Stopping twice is fine.
+func (s *Server) Stop() { _ = s.p.Swap(nil).Stop() }
 
 // Start starts a stopped server again (same ports and data).
-func (s *Server) Start() error {
-	err := s.launch()
-	if err != nil && s.tb != nil {
-		s.tb.Fatalf("Start prosody: %v", err)
-	}
-	return err
-}
+func (s *Server) Start() error { return s.launch() }
 
 // Register creates (or updates) the account user@Domain with pass. With Start(t), a failure also fails t.
 func (s *Server) Register(user, pass string) error {
-	out, err := exec.Command("prosodyctl", "--config", s.config, "register", user, s.opts.Domain, pass).CombinedOutput()
+	out, err := exec.Command("prosodyctl", "--config", s.config, "register", user, domain, pass).CombinedOutput()
 	if err != nil {
 		err = fmt.Errorf("prosodytest: register %s: %v: %s", user, err, out)
 		if s.tb != nil {
@@ -296,25 +204,10 @@ func (s *Server) DirectTLSAddr() string {
 }
 
 // Domain is the virtual host name.
-func (s *Server) Domain() string { return s.opts.Domain }
-
-// UploadURL is the base URL of the http_file_share service.
-func (s *Server) UploadURL() string { return "http://127.0.0.1:" + strconv.Itoa(s.opts.HTTPPort) + "/" }
-
-// UploadJID is the address of the XEP-0363 upload component.
-func (s *Server) UploadJID() string { return "upload." + s.opts.Domain }
+func (s *Server) Domain() string { return domain }
 
 // CAFile is the path of the self-signed certificate (PEM) to trust.
 func (s *Server) CAFile() string { return filepath.Join(s.dir, "certs", "localhost.crt") }
-
-// CACertPEM returns the self-signed certificate in PEM.
-func (s *Server) CACertPEM() []byte {
-	b, _ := os.ReadFile(s.CAFile())
-	return b
-}
-
-// ConfigFile is the path of the generated prosody config.
-func (s *Server) ConfigFile() string { return s.config }
 
 // LogFile is the path of prosody's log.
 func (s *Server) LogFile() string { return filepath.Join(s.dir, "prosody.log") }
@@ -323,25 +216,10 @@ func (s *Server) LogFile() string { return filepath.Join(s.dir, "prosody.log") }
 func (s *Server) Dir() string { return s.dir }
 
 // Pause freezes prosody (SIGSTOP): connections stay open but nothing is answered, as with a dead link.
-func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+func (s *Server) Pause() { _ = s.p.Load().Signal(syscall.SIGSTOP) }
 
 // Resume undoes Pause (SIGCONT).
-func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
-
-func (s *Server) signal(sig syscall.Signal) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p != nil {
-		_ = s.p.Signal(sig)
-	}
-}
+func (s *Server) Resume() { _ = s.p.Load().Signal(syscall.SIGCONT) }
 
 // PID is prosody's process ID, 0 while stopped.
-func (s *Server) PID() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.p == nil {
-		return 0
-	}
-	return s.p.PID()
-}
+func (s *Server) PID() int { return s.p.Load().PID() }

@@ -3,20 +3,15 @@
 // libotr events), read and awaited by position, so that a wait sees exactly
 // what came after the step it follows, however fast it came.
 //
-// A Log is safe for concurrent use. A nil *Log holds nothing: Add does
-// nothing, Len is 0, Since is nil, and Wait fails with ErrNil.
+// A Log is safe for concurrent use.
 package record
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 )
-
-// ErrNil is returned by Wait on a nil *Log.
-var ErrNil = errors.New("record: no record")
 
 // Log is the record; items are never changed once added.
 type Log[T any] struct {
@@ -31,9 +26,6 @@ func New[T any]() *Log[T] { return &Log[T]{changed: make(chan struct{})} }
 
 // Add appends v and wakes the waits.
 func (l *Log[T]) Add(v T) {
-	if l == nil {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.items = append(l.items, v)
@@ -43,9 +35,6 @@ func (l *Log[T]) Add(v T) {
 
 // Close ends the record's growth: waits that reach its end fail with err.
 func (l *Log[T]) Close(err error) {
-	if l == nil {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed == nil {
@@ -57,9 +46,6 @@ func (l *Log[T]) Close(err error) {
 
 // Len is the number of items so far: the position of the next one.
 func (l *Log[T]) Len() int {
-	if l == nil {
-		return 0
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.items)
@@ -67,9 +53,6 @@ func (l *Log[T]) Len() int {
 
 // Since returns a copy of the items from position i on.
 func (l *Log[T]) Since(i int) []T {
-	if l == nil {
-		return nil
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.items[min(max(i, 0), len(l.items)):])
@@ -80,9 +63,6 @@ func (l *Log[T]) Since(i int) []T {
 // closed. pred sees each item once, in order.
 func (l *Log[T]) Wait(ctx context.Context, i int, pred func(T) bool) (T, int, error) {
 	var zero T
-	if l == nil {
-		return zero, 0, ErrNil
-	}
 	for i = max(i, 0); ; {
 		l.mu.Lock()
 		items, changed, closed := l.items, l.changed, l.closed
@@ -106,30 +86,19 @@ func (l *Log[T]) Wait(ctx context.Context, i int, pred func(T) bool) (T, int, er
 // Follow delivers every item, from the first on and in order, on the
 // returned channel, however slowly it is read (adding never waits for the
 // reader). The channel is closed after the last item once the Log is
-// closed, or as soon as stop is closed (undelivered items are then dropped).
-func (l *Log[T]) Follow(stop <-chan struct{}) <-chan T {
+// closed, or as soon as ctx is done (undelivered items are then dropped).
+func (l *Log[T]) Follow(ctx context.Context) <-chan T {
 	out := make(chan T)
 	go func() {
 		defer close(out)
-		for i := 0; ; {
-			l.mu.Lock()
-			items, changed, closed := l.items, l.changed, l.closed
-			l.mu.Unlock()
-			if i < len(items) {
-				select {
-				case out <- items[i]:
-					i++
-				case <-stop:
-					return
-				}
-				continue
-			}
-			if closed != nil {
+		for i := 0; ; i++ {
+			v, _, err := l.Wait(ctx, i, func(T) bool { return true })
+			if err != nil {
 				return
 			}
 			select {
-			case <-changed:
-			case <-stop:
+			case out <- v:
+			case <-ctx.Done():
 				return
 			}
 		}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rs/zerolog"
 	"mellium.im/xmpp/jid"
 
 	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
@@ -23,15 +22,12 @@ import (
 type Config struct {
 	JID      string // bare JID, user@domain
 	Password string
-	Resource string         // default "buddy"
-	Server   string         // host:port; empty means the domain's port 5222
-	TLS      xmppad.TLSMode // default STARTTLS required
-	CAFile   string         // extra PEM CA to trust (a test server's self-signed certificate)
+	Resource string // default "buddy"
+	Server   string // host:port (STARTTLS required); empty means the domain's port 5222
+	CAFile   string // extra PEM CA to trust (a test server's self-signed certificate)
 	// ReconnectMin and ReconnectMax bound the client's reconnect backoff;
 	// zero means the adapter's defaults.
 	ReconnectMin, ReconnectMax time.Duration
-	// Logger receives the client's log; the zero value discards it.
-	Logger zerolog.Logger
 }
 
 // Kind says what an Event is.
@@ -77,14 +73,10 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 	if cfg.Resource == "" {
 		cfg.Resource = "buddy"
 	}
-	if cfg.TLS == "" {
-		cfg.TLS = xmppad.TLSRequired
-	}
 	b := &Buddy{bare: bare.Bare(), log: record.New[Event]()}
 	b.client, err = xmppad.New(xmppad.Config{
 		JID: b.bare.String(), Password: cfg.Password, Resource: cfg.Resource, Server: cfg.Server,
-		TLS: cfg.TLS, CAFile: cfg.CAFile, Logger: cfg.Logger,
-		ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
+		TLS: xmppad.TLSRequired, CAFile: cfg.CAFile, ReconnectMin: cfg.ReconnectMin, ReconnectMax: cfg.ReconnectMax,
 	}, handler{b: b})
 	if err != nil {
 		return nil, err
@@ -97,9 +89,6 @@ func Start(ctx context.Context, cfg Config) (*Buddy, error) {
 	go b.client.Run(runCtx)
 	return b, nil
 }
-
-// Bare is the account's bare JID.
-func (b *Buddy) Bare() jid.JID { return b.bare }
 
 // JID is the bound full JID.
 func (b *Buddy) JID() jid.JID { return b.client.LocalJID() }
@@ -136,16 +125,9 @@ func (b *Buddy) Wait(ctx context.Context, i int, pred func(Event) bool) (Event, 
 	return ev, at, nil
 }
 
-// WaitMessage returns the first message at or after position i matching
-// pred, waiting until ctx is done.
-func (b *Buddy) WaitMessage(ctx context.Context, i int, pred func(*xmppad.Message) bool) (Event, error) {
-	ev, _, err := b.Wait(ctx, i, func(ev Event) bool { return ev.Kind == Message && pred(ev.Message) })
-	return ev, err
-}
-
 // WaitBody returns the first message at or after position i whose body is body.
 func (b *Buddy) WaitBody(ctx context.Context, i int, body string) (Event, error) {
-	ev, err := b.WaitMessage(ctx, i, func(m *xmppad.Message) bool { return m.Body == body })
+	ev, _, err := b.Wait(ctx, i, func(ev Event) bool { return ev.Kind == Message && ev.Message.Body == body })
 	if err != nil {
 		return ev, fmt.Errorf("%w (waiting for %q)", err, body)
 	}

@@ -1,4 +1,4 @@
-package bridgetest_test
+package e2e
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 // TestPostgresDatabase runs the bridge on PostgreSQL instead of the default
 // SQLite: a login and a message each way work, and the bridge's rows are in
 // Postgres. `make test` provides the database (scripts/start-postgres.sh).
+// It runs its own stack: the shared one's bridges are on SQLite.
 func TestPostgresDatabase(t *testing.T) {
 	uri := os.Getenv("OFFRECORD_POSTGRES_URI")
 	if uri == "" {
