@@ -35,8 +35,9 @@ import (
 // style: a span whose text contains its own directive character (bold
 // "2*3") or a line break, and inline code containing a backtick, go
 // unstyled with their text escaped. Nesting deeper than maxNesting elements
-// keeps only its text. The walk is bounded by the event size (64 KiB) and
-// never recursive past maxNesting.
+// keeps only its text; HTML the parser refuses (more than 512 open
+// elements) leaves the message to its plain body. The walk is bounded by the
+// event size (64 KiB) and never recursive past maxNesting.
 
 // maxNesting is how many nested HTML elements get their own styling; what is
 // deeper keeps only its text.
@@ -46,10 +47,11 @@ const maxNesting = 32
 // XEP-0393 styled text, or its plain body, escaped as described above, with
 // "/me " for an emote.
 func matrixStyledBody(content *event.MessageEventContent) string {
-	var text string
+	text, ok := "", false
 	if content.Format == event.FormatHTML && content.FormattedBody != "" {
-		text = htmlToStyled(content.FormattedBody)
-	} else {
+		text, ok = htmlToStyled(content.FormattedBody)
+	}
+	if !ok {
 		text = plainToStyled(content.Body)
 	}
 	return xmppBody(content.MsgType, text)
@@ -68,15 +70,17 @@ func plainToStyled(text string) string {
 	return w.String()
 }
 
-// htmlToStyled renders Matrix HTML as XEP-0393 styled text.
-func htmlToStyled(h string) string {
+// htmlToStyled renders Matrix HTML as XEP-0393 styled text; false when the
+// HTML parser gives up (it refuses more than 512 open elements), and then
+// the message goes as its plain body.
+func htmlToStyled(h string) (string, bool) {
 	root, err := html.Parse(strings.NewReader(h))
-	if err != nil { // only a reader error; a string reader has none
-		return plainToStyled(h)
+	if err != nil {
+		return "", false
 	}
 	var w styledWriter
 	w.children(root, 0)
-	return strings.TrimRight(w.String(), "\n")
+	return strings.TrimRight(w.String(), "\n"), true
 }
 
 // A styled text is built as lines of runs, each run either literal (typed

@@ -78,7 +78,7 @@ func TestHTMLToStyled(t *testing.T) {
 		{"<em><strong>x</strong></em>", "_*x*_"},
 		{"<b>unclosed <i>nest</b> text", "*unclosed _nest_* _text_"}, // HTML's own repair of bad nesting
 	} {
-		if got := htmlToStyled(tc.in); got != tc.want {
+		if got, ok := htmlToStyled(tc.in); !ok || got != tc.want {
 			t.Errorf("htmlToStyled(%q)\n = %q\nwant %q", tc.in, got, tc.want)
 		}
 	}
@@ -95,14 +95,24 @@ func TestHTMLToStyled(t *testing.T) {
 // never recurse without bound.
 func TestHTMLToStyledBounded(t *testing.T) {
 	for _, in := range []string{
-		strings.Repeat("<b>", 20000) + "deep text",
-		strings.Repeat("<blockquote>", 5000) + "deep text",
-		strings.Repeat("<ul><li>", 5000) + "deep text",
+		strings.Repeat("<b>", 400) + "deep text",
+		strings.Repeat("<blockquote>", 500) + "deep text",
+		strings.Repeat("<ul><li>", 200) + "deep text",
 		strings.Repeat("<i>x</i> < ", 5000) + "deep text",
 	} {
-		if got := htmlToStyled(in); !strings.Contains(strings.ReplaceAll(got, wordJoiner, ""), "deep text") {
+		got, ok := htmlToStyled(in)
+		if !ok || !strings.Contains(strings.ReplaceAll(got, wordJoiner, ""), "deep text") {
 			t.Errorf("the text of %q… was lost: %q…", in[:20], got[:min(len(got), 80)])
 		}
+		if n := strings.Count(got, ">"); n > maxNesting+10 {
+			t.Errorf("%q… nested %d quotes deep", in[:20], n)
+		}
+	}
+	// Past the HTML parser's own limit, the message goes as its plain body.
+	c := &event.MessageEventContent{MsgType: event.MsgText, Body: "the *plain* body", Format: event.FormatHTML,
+		FormattedBody: strings.Repeat("<blockquote>", 5000) + "deep"}
+	if got := matrixStyledBody(c); got != "the "+wordJoiner+"*plain* body" {
+		t.Errorf("unparsable HTML sent as %q…", got[:min(len(got), 80)])
 	}
 }
 
@@ -151,11 +161,20 @@ func FuzzFormat(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if out := htmlToStyled(s); len(out) > 8*len(s)+64 {
+		if out, _ := htmlToStyled(s); len(out) > 8*len(s)+64 {
 			t.Fatalf("htmlToStyled grew %d bytes to %d", len(s), len(out))
 		}
 		if out, ok := styledHTML(s); ok && len(out) > maxFormatted {
 			t.Fatalf("styledHTML gave %d bytes", len(out))
 		}
 	})
+}
+
+// TestHTMLToStyledDeepQuotes: past maxNesting, nested quotes keep their
+// text on one quote level, still styled where it fits on one line.
+func TestHTMLToStyledDeepQuotes(t *testing.T) {
+	got, ok := htmlToStyled(strings.Repeat("<blockquote><b>", 100) + "deep html")
+	if !ok || !strings.HasSuffix(got, "> *deep html*") || strings.Count(got, ">") > maxNesting/2 {
+		t.Errorf("deep quotes = %q", got)
+	}
 }

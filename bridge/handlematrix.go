@@ -41,6 +41,9 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	if err != nil {
 		return nil, err
 	}
+	if err := blockedRefusal(msg.Portal); err != nil {
+		return nil, err
+	}
 	xc := c.xmpp()
 	if xc == nil {
 		return nil, errNotConnected
