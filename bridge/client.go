@@ -50,6 +50,8 @@ type Client struct {
 	markable map[string]string
 	// avatars holds what is known of contacts' avatars (avatar.go).
 	avatars avatars
+	// blocks remembers our own blocklist changes (handleblock.go).
+	blocks blockState
 }
 
 func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {
@@ -176,6 +178,7 @@ func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 		c.login.BridgeState.Send(status.BridgeState{StateEvent: status.StateConnecting})
 	case xmppad.StateConnected:
 		c.login.BridgeState.Send(status.BridgeState{StateEvent: status.StateConnected})
+		go c.syncBlocklist(c.backgroundCtx())
 	case xmppad.StateDisconnected, xmppad.StateReconnecting:
 		msg := "The connection to the XMPP server was lost; reconnecting."
 		if err != nil {

@@ -41,6 +41,9 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	if err != nil {
 		return nil, err
 	}
+	if err := blockedRefusal(msg.Portal); err != nil {
+		return nil, err
+	}
 	xc := c.xmpp()
 	if xc == nil {
 		return nil, errNotConnected
@@ -59,7 +62,7 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	content := msg.Content
 	switch content.MsgType {
 	case event.MsgText, event.MsgNotice, event.MsgEmote:
-		out.Body = xmppBody(content.MsgType, content.Body)
+		out.Body = matrixStyledBody(content)
 	case event.MsgImage, event.MsgFile, event.MsgVideo, event.MsgAudio:
 		link, err := c.uploadMatrixMedia(ctx, xc, content)
 		if err != nil {
@@ -117,7 +120,9 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
 	_, stanzaID := parseMessageID(msg.EditTarget.ID)
-	body := xmppBody(msg.Content.MsgType, strings.TrimPrefix(msg.Content.Body, "* "))
+	edited := *msg.Content
+	edited.Body = strings.TrimPrefix(edited.Body, "* ")
+	body := matrixStyledBody(&edited)
 	_, err = c.send(ctx, xc, contact, xmppad.Outgoing{To: contact, Body: body, Replace: stanzaID, RequestReceipt: true})
 	if err != nil {
 		return bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()

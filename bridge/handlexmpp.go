@@ -124,6 +124,8 @@ type incoming struct {
 	// Reply is the XEP-0461 target, if any; Unquoted is Body without its fallback quote.
 	Reply    *xmppad.Reply
 	Unquoted string
+	// Unstyled is XEP-0393's <unstyled/>: no formatted_body.
+	Unstyled bool
 }
 
 // receive decides what of a plain (non-OTR) XMPP message reaches Matrix.
@@ -132,7 +134,7 @@ func (c *Client) receive(contact jid.JID, m *xmppad.Message) (*incoming, bool) {
 	if m.Body == "" && len(m.OOB) == 0 {
 		return nil, false
 	}
-	in := &incoming{Body: m.Body, OOB: m.OOB}
+	in := &incoming{Body: m.Body, OOB: m.OOB, Unstyled: m.Unstyled}
 	setReply(in, m)
 	return in, true
 }
@@ -188,9 +190,9 @@ func (c *Client) convertIncoming(ctx context.Context, portal *bridgev2.Portal, i
 	if body != "" || len(parts) == 0 {
 		var text []*bridgev2.ConvertedMessagePart
 		for i, chunk := range splitText(body, maxEventText) {
-			part := &bridgev2.ConvertedMessagePart{Type: event.EventMessage, Content: &event.MessageEventContent{MsgType: event.MsgText, Body: chunk}}
+			part := &bridgev2.ConvertedMessagePart{Type: event.EventMessage, Content: styledText(chunk, in.Unstyled)}
 			if i == 0 {
-				part.Content = textContent(chunk)
+				part.Content = styledContent(chunk, in.Unstyled)
 			} else {
 				part.ID = networkid.PartID(fmt.Sprintf("text%d", i))
 			}
@@ -232,14 +234,8 @@ func (c *Client) convertIncomingEdit(ctx context.Context, portal *bridgev2.Porta
 	return &bridgev2.ConvertedEdit{ModifiedParts: []*bridgev2.ConvertedEditPart{{
 		Part:    existing[0],
 		Type:    event.EventMessage,
-		Content: textContent(in.Body),
+		Content: styledContent(in.Body, in.Unstyled),
 	}}}, nil
-}
-
-// textContent converts an XMPP body to Matrix text, mapping "/me " to an emote.
-func textContent(body string) *event.MessageEventContent {
-	msgType, text := matrixText(body)
-	return &event.MessageEventContent{MsgType: msgType, Body: text}
 }
 
 // HandleChatState maps XEP-0085 chat states to Matrix typing notifications.

@@ -3,8 +3,6 @@ package bridge
 import (
 	"context"
 	"errors"
-	"html"
-	"strings"
 
 	"maunium.net/go/mautrix/event"
 	"mellium.im/xmpp/jid"
@@ -117,14 +115,13 @@ func otrMessageContents(plaintext string) []*event.MessageEventContent {
 	return out
 }
 
-// otrMessageContent marks OTR plaintext with the key icon, bold in HTML.
+// otrMessageContent marks OTR plaintext with the key icon, bold in HTML,
+// with its XEP-0393 styling rendered as for plain messages (format.go).
 func otrMessageContent(plaintext string) *event.MessageEventContent {
 	msgType, body := matrixText(plaintext)
-	formatted := strings.ReplaceAll(html.EscapeString(body), "\n", "<br>")
-	return &event.MessageEventContent{
-		MsgType:       msgType,
-		Body:          "🔑 " + body,
-		Format:        event.FormatHTML,
-		FormattedBody: "🔑 <strong>" + formatted + "</strong>",
+	content := &event.MessageEventContent{MsgType: msgType, Body: "🔑 " + body}
+	if formatted := textHTML(body); formatted != "" {
+		content.Format, content.FormattedBody = event.FormatHTML, "🔑 <strong>"+formatted+"</strong>"
 	}
+	return content
 }

@@ -45,7 +45,7 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 	var body string
 	switch msg.Content.MsgType {
 	case event.MsgText, event.MsgNotice, event.MsgEmote:
-		body = xmppBody(msg.Content.MsgType, msg.Content.Body)
+		body = matrixStyledBody(msg.Content) // styled text inside OTR, as in plain messages
 	default:
 		return true, errOTRFiles
 	}

@@ -21,6 +21,7 @@ type recorder struct {
 	presences chan *Presence
 	rosters   chan rosterEvent
 	errs      chan error
+	blocks    chan BlocklistChange
 	// onState, if set before connecting, is called in HandleConnState (on the dispatcher goroutine).
 	onState func(ConnState)
 }
@@ -52,7 +53,7 @@ func newRecorder() *recorder {
 	return &recorder{
 		msgs: make(chan *Message, n), states: make(chan stateEvent, n), chat: make(chan chatEvent, n),
 		receipts: make(chan idEvent, n), displayed: make(chan idEvent, n), presences: make(chan *Presence, n),
-		rosters: make(chan rosterEvent, n), errs: make(chan error, n),
+		rosters: make(chan rosterEvent, n), errs: make(chan error, n), blocks: make(chan BlocklistChange, n),
 	}
 }
 
@@ -72,7 +73,8 @@ func (r *recorder) HandleConnState(s ConnState, err error) {
 	}
 	r.states <- stateEvent{s, err}
 }
-func (r *recorder) HandleError(err error) { r.errs <- err }
+func (r *recorder) HandleError(err error)                  { r.errs <- err }
+func (r *recorder) HandleBlocklist(change BlocklistChange) { r.blocks <- change }
 
 const waitFor = 15 * time.Second
 

@@ -24,6 +24,7 @@ var features = []string{
 	nsEME,
 	nsSID,
 	nsAvatarNotify,
+	nsStyling,
 }
 
 type discoFeature struct {
@@ -52,7 +53,7 @@ type iqReply struct {
 	Payload interface{} `xml:",omitempty"`
 }
 
-// handleIQ answers pings and disco#info, applies roster pushes; anything else gets mellium's
+// handleIQ answers pings and disco#info, applies roster and blocklist pushes; anything else gets mellium's
 // service-unavailable error.
 func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement) {
 	typ := attr(start, "type")
@@ -96,6 +97,10 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement)
 			return
 		}
 		c.rosterPush(q.Items)
+	case typ == "set" && isBlocklistPush(child.Name):
+		if !c.blocklistPush(start, d, &child) {
+			return
+		}
 	default:
 		return
 	}

@@ -82,6 +82,7 @@ type wireIn struct {
 	Retract   *idElem        `xml:"urn:xmpp:message-retract:1 retract"`
 	Fallbacks []fallbackElem `xml:"urn:xmpp:fallback:0 fallback"`
 	Event     *pubsubEvent   `xml:"http://jabber.org/protocol/pubsub#event event"`
+	Unstyled  *unstyledElem  `xml:"urn:xmpp:styling:0 unstyled"`
 }
 
 type carbonWrap struct {
@@ -180,6 +181,7 @@ func (w *wireIn) toMessage(carbon Carbon) (*Message, error) {
 		m.Retract = w.Retract.ID
 	}
 	m.Fallbacks = toFallbacks(w.Fallbacks)
+	m.Unstyled = w.Unstyled != nil
 	if m.Type == stanza.ErrorMessage && m.Error == nil {
 		return nil, errors.New("error message without error element")
 	}

@@ -110,6 +110,7 @@ type Message struct {
 	Reply            *Reply             // XEP-0461: the message this one answers
 	Retract          string             // XEP-0424: id of the sender's message to remove
 	Fallbacks        []Fallback         // XEP-0428: body text that stands in for an extension
+	Unstyled         bool               // XEP-0393 <unstyled/>: show the body without styling
 }
 
 // OOB is a XEP-0066 out-of-band URL.

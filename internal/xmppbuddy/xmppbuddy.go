@@ -1,14 +1,16 @@
 // Package xmppbuddy is a plain XMPP user for offrecord's tests, benchmarks
 // and demo: our XMPP adapter (adapters/xmpp) with a record of everything the
 // account received (messages, receipts, chat states, displayed markers,
-// presences), each stamped on arrival, to be read and waited for by position
-// (Mark, Since, Wait) as internal/otrbuddy's record is.
+// presences, bounces of its messages), each stamped on arrival, to be read
+// and waited for by position (Mark, Since, Wait) as internal/otrbuddy's
+// record is.
 //
 // A Buddy is safe for concurrent use.
 package xmppbuddy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,6 +42,7 @@ const (
 	ChatState Kind = "chat_state" // a XEP-0085 chat state (State)
 	Displayed Kind = "displayed"  // a XEP-0333 displayed marker for the message ID
 	Presence  Kind = "presence"   // a presence stanza (Presence), subscription requests included
+	Bounce    Kind = "bounce"     // an error stanza in reply to our message ID (Error)
 )
 
 // Event is something the buddy's client received.
@@ -49,6 +52,7 @@ type Event struct {
 	Message *xmppad.Message // Kind Message: a copy of the stanza as received
 	ID      string          // Receipt, Displayed: the message they acknowledge
 	State   xmppad.ChatState
+	Error   *xmppad.StanzaError // Kind Bounce
 	Carbon  xmppad.Carbon
 	At      time.Time // when the handler got it
 
@@ -162,4 +166,11 @@ func (h handler) HandleDisplayed(from jid.JID, id string, c xmppad.Carbon) {
 func (h handler) HandlePresence(p *xmppad.Presence) {
 	pr := *p
 	h.b.log.Add(Event{Kind: Presence, From: p.From, Presence: &pr, At: time.Now()})
+}
+
+func (h handler) HandleError(err error) {
+	var se *xmppad.StanzaError
+	if errors.As(err, &se) {
+		h.b.log.Add(Event{Kind: Bounce, From: se.From, ID: se.ID, Error: se, At: time.Now()})
+	}
 }
