@@ -52,6 +52,8 @@ type Client struct {
 	avatars avatars
 	// blocks remembers our own blocklist changes (handleblock.go).
 	blocks blockState
+	// hist is the archive position and catch-up state (backfill_catchup.go).
+	hist historyState
 }
 
 func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {
@@ -139,6 +141,11 @@ func (c *Client) disconnect(logout bool) {
 	if cancel != nil {
 		cancel()
 	}
+	if logout {
+		c.forgetPosition()
+	} else {
+		c.flushPosition()
+	}
 }
 
 // IsLoggedIn is false once the server refused the credentials.
@@ -179,6 +186,7 @@ func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 	case xmppad.StateConnected:
 		c.login.BridgeState.Send(status.BridgeState{StateEvent: status.StateConnected})
 		go c.syncBlocklist(c.backgroundCtx())
+		go c.catchUp()
 	case xmppad.StateDisconnected, xmppad.StateReconnecting:
 		msg := "The connection to the XMPP server was lost; reconnecting."
 		if err != nil {

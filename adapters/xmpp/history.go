@@ -37,6 +37,7 @@ const defaultHistoryTimeout = 30 * time.Second
 type HistoryQuery struct {
 	With   jid.JID   // only messages with this bare JID; zero for the whole archive
 	Start  time.Time // only messages archived at or after this time (second precision); zero: no bound
+	End    time.Time // only messages archived at or before this time; zero: no bound
 	After  string    // page forward from just after this archive id (RSM after)
 	Before string    // with Last: page backward from just before this archive id (RSM before)
 	Last   bool      // the last page: the newest messages (before Before when set)
@@ -102,7 +103,7 @@ func (c *Client) FetchHistory(ctx context.Context, q HistoryQuery) (*HistoryPage
 		ctx, cancel = context.WithTimeout(ctx, defaultHistoryTimeout)
 		defer cancel()
 	}
-	hq := history.Query{ID: randomQueryID(), With: q.With.Bare(), Start: q.Start, Last: q.Last, PageID: q.After}
+	hq := history.Query{ID: randomQueryID(), With: q.With.Bare(), Start: q.Start, End: q.End, Last: q.Last, PageID: q.After}
 	if q.Max > 0 {
 		hq.Limit = uint64(q.Max)
 	}

@@ -1,0 +1,319 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"maunium.net/go/mautrix/bridgev2/database"
+	"maunium.net/go/mautrix/bridgev2/networkid"
+
+	xmppad "github.com/offrecord/offrecord/adapters/xmpp"
+)
+
+// The catch-up: after every connect, what the archive holds since the
+// bridge last saw the stream (the archive id of the last live message, kept
+// in the bridge's key-value table) is replayed into Matrix as if it came
+// live, oldest first and before anything that arrives meanwhile: messages
+// the contact sent, messages the user sent from other clients (as the
+// user's own), corrections, retractions and reactions. Delivery of live
+// messages waits while the archive is read (the login's inbox is held), so
+// that the server's offline copies, which come live at login and are in the
+// archive too, keep their place; bridgev2 drops whatever it already has by
+// message ID. A catch-up is bounded: at most backfill.max_catchup_messages
+// messages, scanItemBound archive items and catchUpTimeout; at a bound the
+// newest part is bridged and the user is told that older messages are not
+// shown. OTR messages are never replayed (classifyArchived).
+//
+// It goes through the inbox, not bridgev2's forward backfill on a chat
+// resync: that drops every message older than the newest row of the portal,
+// and rows with the current time (request notices) appear at login.
+
+// Bounds and delays of the catch-up.
+const (
+	// catchUpTimeout bounds one catch-up, and so how long live delivery waits.
+	catchUpTimeout = 2 * time.Minute
+	// positionSaveDelay is how long a moved position may wait in memory.
+	positionSaveDelay = 10 * time.Second
+	// positionTimeSlack is how far before the saved position's time a scan
+	// still looks when the position's item is no longer in the archive
+	// (server and bridge clocks may differ).
+	positionTimeSlack = time.Hour
+)
+
+// archivePos is where the bridge last was in a login's archive.
+type archivePos struct {
+	// ID is the archive id (server stanza-id) of the last message seen live; "" for an empty archive.
+	ID string `json:"id,omitempty"`
+	// Time is when the bridge saw it (the bridge's clock).
+	Time time.Time `json:"time"`
+}
+
+// historyState is a login's catch-up state.
+type historyState struct {
+	// run serialises catch-ups.
+	run sync.Mutex
+
+	// mu guards the fields below.
+	mu sync.Mutex
+	// pos is the position last seen live; dirty says it is not saved yet.
+	pos   archivePos
+	dirty bool
+	// caughtUp says the catch-up of this connection is over: live
+	// messages move pos. Before that they only set during.
+	caughtUp bool
+	during   archivePos
+	// timer saves pos positionSaveDelay after it moved.
+	timer *time.Timer
+}
+
+// historyPosKey is the key-value key of a login's archive position.
+func historyPosKey(login networkid.UserLoginID) database.Key {
+	return database.Key("offrecord_history_pos:" + string(login))
+}
+
+// loadPosition reads the saved position; false when there is none.
+func (c *Client) loadPosition(ctx context.Context) (archivePos, bool) {
+	raw := c.conn.Bridge.DB.KV.Get(ctx, historyPosKey(c.login.ID))
+	var pos archivePos
+	if raw == "" || json.Unmarshal([]byte(raw), &pos) != nil {
+		return archivePos{}, false
+	}
+	return pos, true
+}
+
+// storePosition writes a position to the database.
+func (c *Client) storePosition(ctx context.Context, pos archivePos) {
+	raw, _ := json.Marshal(pos)
+	c.conn.Bridge.DB.KV.Set(ctx, historyPosKey(c.login.ID), string(raw))
+}
+
+// notePosition records the archive id of a live message: one delivered
+// as it was sent (not an offline copy with a delay, which is older).
+func (c *Client) notePosition(m *xmppad.Message) {
+	if m.ServerID == "" || !m.Delay.IsZero() {
+		return
+	}
+	h := &c.hist
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	pos := archivePos{ID: m.ServerID, Time: time.Now()}
+	if !h.caughtUp {
+		h.during = pos
+		return
+	}
+	h.pos, h.dirty = pos, true
+	if h.timer == nil {
+		h.timer = time.AfterFunc(positionSaveDelay, func() { c.flushPosition() })
+	}
+}
+
+// flushPosition saves a moved position now.
+func (c *Client) flushPosition() {
+	h := &c.hist
+	h.mu.Lock()
+	pos, dirty := h.pos, h.dirty
+	h.dirty = false
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+	h.mu.Unlock()
+	if dirty {
+		ctx, cancel := quietCtx()
+		defer cancel()
+		c.storePosition(ctx, pos)
+	}
+}
+
+// forgetPosition drops the position (logout): a new login starts afresh.
+func (c *Client) forgetPosition() {
+	h := &c.hist
+	h.mu.Lock()
+	h.dirty, h.caughtUp = false, false
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+	h.mu.Unlock()
+	ctx, cancel := quietCtx()
+	defer cancel()
+	c.conn.Bridge.DB.KV.Delete(ctx, historyPosKey(c.login.ID))
+}
+
+// finishCatchUp makes live messages move the position again, starting
+// from pos (when save, it is written first).
+func (c *Client) finishCatchUp(ctx context.Context, pos archivePos, save bool) {
+	if save {
+		c.storePosition(ctx, pos)
+	}
+	h := &c.hist
+	h.mu.Lock()
+	h.pos, h.caughtUp, h.during = pos, true, archivePos{}
+	h.mu.Unlock()
+}
+
+// catchUp runs after each connect (see the top of this file).
+func (c *Client) catchUp() {
+	h := &c.hist
+	h.run.Lock()
+	defer h.run.Unlock()
+	h.mu.Lock()
+	h.caughtUp, h.during = false, archivePos{}
+	h.mu.Unlock()
+	xc := c.xmpp()
+	if xc == nil {
+		return
+	}
+	log := c.log.With().Str("action", "history catch-up").Logger()
+	ctx, cancel := context.WithTimeout(log.WithContext(context.Background()), catchUpTimeout)
+	defer cancel()
+	bf := c.conn.Bridge.Config.Backfill
+	if !bf.Enabled || bf.MaxCatchupMessages <= 0 {
+		c.finishCatchUp(ctx, archivePos{}, false)
+		return
+	}
+	pos, ok := c.loadPosition(ctx)
+	if !ok {
+		// The login's first connection: history starts here (new portals
+		// still show their recent conversation).
+		end := archivePos{Time: time.Now()}
+		page, err := xc.FetchHistory(ctx, xmppad.HistoryQuery{Last: true, Max: 1})
+		switch {
+		case err == nil:
+			end.ID = page.Last
+		case errors.Is(err, xmppad.ErrHistoryUnsupported):
+			log.Debug().Msg("The server keeps no archive: no history")
+		default:
+			log.Warn().Err(err).Msg("Could not read where the archive ends")
+			return
+		}
+		c.finishCatchUp(ctx, end, true)
+		return
+	}
+	release := c.inbox.hold()
+	defer release()
+	stop := func(am *xmppad.ArchivedMessage) bool {
+		return pos.ID != "" && am.ArchiveID == pos.ID || am.Stamp.Before(pos.Time.Add(-positionTimeSlack))
+	}
+	ours := c.bridgeResources(xc)
+	counts := func(am *xmppad.ArchivedMessage) bool { return !ours(am) && c.countsAsMessage(am) }
+	res, err := scanBack(ctx, xc.FetchHistory, xmppad.HistoryQuery{}, bf.MaxCatchupMessages, stop, counts)
+	switch {
+	case errors.Is(err, xmppad.ErrHistoryUnsupported):
+		log.Debug().Msg("The server keeps no archive: nothing to catch up")
+		c.finishCatchUp(ctx, pos, false)
+		return
+	case err != nil:
+		// The position stays: the next connection tries again from there.
+		log.Warn().Err(err).Msg("Could not read the archive; messages from while the bridge was away may be missing until it reconnects")
+		return
+	}
+	shown, otr := c.replay(res.items, ours)
+	log.Info().Int("messages", shown).Int("items", len(res.items)).Int("otr_skipped", otr).Int("pages", res.pages).
+		Msg("Caught up with the archive")
+	if res.bound != "" {
+		log.Warn().Str("bound", res.bound).Int("pages", res.pages).Int("items", res.examined).
+			Msg("Archive scan stopped at its bound; older messages from while the bridge was away are not shown")
+		c.tellBounded(ctx, shown, res)
+	}
+	next := pos
+	if res.newest != "" {
+		next = archivePos{ID: res.newest, Time: time.Now()}
+	}
+	h.mu.Lock()
+	if h.during.ID != "" {
+		next = h.during
+	}
+	h.mu.Unlock()
+	c.finishCatchUp(ctx, next, true)
+}
+
+// bridgeResources reports whether an archived item was sent by the bridge
+// itself (from its resource): it came from Matrix, where it is already
+// (corrections, retractions and reactions included), so it is not replayed
+// nor counted.
+func (c *Client) bridgeResources(xc *xmppad.Client) func(*xmppad.ArchivedMessage) bool {
+	bound, configured := xc.LocalJID().Resourcepart(), c.conn.Config.XMPP.Resource
+	return func(am *xmppad.ArchivedMessage) bool {
+		res := am.Message.From.Resourcepart()
+		return am.Outgoing && res != "" && (res == bound || res == configured)
+	}
+}
+
+// replay queues archive items (oldest first) before everything waiting in
+// the inbox, as live events without receipts, leaving out what the bridge
+// sent itself (ours). It returns how many were messages and how many OTR
+// items were left out.
+func (c *Client) replay(items []*xmppad.ArchivedMessage, ours func(*xmppad.ArchivedMessage) bool) (messages, otr int) {
+	for _, am := range items {
+		if ours(am) {
+			continue
+		}
+		kind, contact, fromMe := c.classifyArchived(am)
+		m := am.Message
+		switch kind {
+		case archOTR:
+			otr++
+		case archReactions:
+			c.inbox.pushFront(c.reactionsItem(contact, fromMe, m))
+		case archRetract:
+			c.inbox.pushFront(c.retractItem(contact, fromMe, m))
+		case archMessage:
+			if in, ok := c.receive(contact, m); ok {
+				c.inbox.pushFront(c.messageItem(contact, fromMe, m, in, false))
+				if m.Replace == "" {
+					messages++
+				}
+			}
+		}
+	}
+	return messages, otr
+}
+
+// tellBounded tells the user in the management room that a catch-up
+// stopped at a bound (never what the messages said).
+func (c *Client) tellBounded(ctx context.Context, shown int, res *scanResult) {
+	room, err := c.login.User.GetManagementRoom(ctx)
+	if err != nil || room == "" {
+		return
+	}
+	var why string
+	switch res.bound {
+	case boundLimit:
+		why = "more messages arrived while the bridge was away than it fetches at once (backfill.max_catchup_messages)"
+	default:
+		why = "your server's message archive did not page properly, so the bridge stopped reading it"
+	}
+	text := "⚠️ Catching up with " + md(c.self.String()) + ": " + why + ". The newest " + strconv.Itoa(shown) +
+		" messages were bridged; older messages from that time are not shown here. They are still in your XMPP server's archive."
+	sendBotNotice(ctx, c.conn.Bridge.Bot, room, "history_bounded", text, map[string]any{"count": shown, "bound": res.bound})
+}
+
+// hold pauses delivery until release is called; items still queue.
+func (ib *inbox) hold() (release func()) {
+	ib.mu.Lock()
+	ib.held++
+	ib.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ib.mu.Lock()
+			ib.held--
+			ib.startLocked()
+			ib.mu.Unlock()
+		})
+	}
+}
+
+// pushFront queues a catch-up item: after other catch-up items, before
+// every other item waiting.
+func (ib *inbox) pushFront(it inboxItem) {
+	ib.mu.Lock()
+	ib.front = append(ib.front, it)
+	ib.startLocked()
+	ib.mu.Unlock()
+}
