@@ -68,6 +68,50 @@ type historyState struct {
 	during   archivePos
 	// timer saves pos positionSaveDelay after it moved.
 	timer *time.Timer
+	// release ends the hold on the inbox taken when a connection attempt
+	// starts, so that what comes with the login (offline copies) waits for
+	// the catch-up; nil when none is held.
+	release func()
+}
+
+// historyConnState holds the inbox from the start of a connection attempt
+// until its catch-up is over (or the attempt failed).
+func (c *Client) historyConnState(s xmppad.ConnState) {
+	h := &c.hist
+	switch s {
+	case xmppad.StateConnecting:
+		if !c.backfillOn() {
+			return
+		}
+		h.mu.Lock()
+		if h.release == nil {
+			h.release = c.inbox.hold()
+		}
+		h.mu.Unlock()
+	case xmppad.StateConnected:
+		go c.catchUp()
+	default:
+		c.takeHold()()
+	}
+}
+
+// takeHold returns the release of the connection's hold on the inbox (now
+// the caller's), or of a new one.
+func (c *Client) takeHold() (release func()) {
+	h := &c.hist
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	release, h.release = h.release, nil
+	if release == nil {
+		release = c.inbox.hold()
+	}
+	return release
+}
+
+// backfillOn says whether catch-ups run at all.
+func (c *Client) backfillOn() bool {
+	bf := c.conn.Bridge.Config.Backfill
+	return bf.Enabled && bf.MaxCatchupMessages > 0
 }
 
 // historyPosKey is the key-value key of a login's archive position.
@@ -159,6 +203,8 @@ func (c *Client) finishCatchUp(ctx context.Context, pos archivePos, save bool) {
 // catchUp runs after each connect (see the top of this file).
 func (c *Client) catchUp() {
 	h := &c.hist
+	release := c.takeHold()
+	defer release()
 	h.run.Lock()
 	defer h.run.Unlock()
 	h.mu.Lock()
@@ -171,11 +217,11 @@ func (c *Client) catchUp() {
 	log := c.log.With().Str("action", "history catch-up").Logger()
 	ctx, cancel := context.WithTimeout(log.WithContext(context.Background()), catchUpTimeout)
 	defer cancel()
-	bf := c.conn.Bridge.Config.Backfill
-	if !bf.Enabled || bf.MaxCatchupMessages <= 0 {
+	if !c.backfillOn() {
 		c.finishCatchUp(ctx, archivePos{}, false)
 		return
 	}
+	want := c.conn.Bridge.Config.Backfill.MaxCatchupMessages
 	pos, ok := c.loadPosition(ctx)
 	if !ok {
 		// The login's first connection: history starts here (new portals
@@ -194,14 +240,12 @@ func (c *Client) catchUp() {
 		c.finishCatchUp(ctx, end, true)
 		return
 	}
-	release := c.inbox.hold()
-	defer release()
 	stop := func(am *xmppad.ArchivedMessage) bool {
 		return pos.ID != "" && am.ArchiveID == pos.ID || am.Stamp.Before(pos.Time.Add(-positionTimeSlack))
 	}
 	ours := c.bridgeResources(xc)
 	counts := func(am *xmppad.ArchivedMessage) bool { return !ours(am) && c.countsAsMessage(am) }
-	res, err := scanBack(ctx, xc.FetchHistory, xmppad.HistoryQuery{}, bf.MaxCatchupMessages, stop, counts)
+	res, err := scanBack(ctx, xc.FetchHistory, xmppad.HistoryQuery{}, want, stop, counts)
 	switch {
 	case errors.Is(err, xmppad.ErrHistoryUnsupported):
 		log.Debug().Msg("The server keeps no archive: nothing to catch up")

@@ -180,13 +180,13 @@ func (c *Client) xmpp() *xmppad.Client {
 // HandleConnState maps XMPP connection changes to bridge state events.
 func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 	c.log.Debug().Stringer("xmpp_state", s).AnErr("cause", err).Msg("XMPP connection state changed")
+	c.historyConnState(s)
 	switch s {
 	case xmppad.StateConnecting:
 		c.login.BridgeState.Send(status.BridgeState{StateEvent: status.StateConnecting})
 	case xmppad.StateConnected:
 		c.login.BridgeState.Send(status.BridgeState{StateEvent: status.StateConnected})
 		go c.syncBlocklist(c.backgroundCtx())
-		go c.catchUp()
 	case xmppad.StateDisconnected, xmppad.StateReconnecting:
 		msg := "The connection to the XMPP server was lost; reconnecting."
 		if err != nil {
