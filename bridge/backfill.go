@@ -110,6 +110,7 @@ func (c *Client) FetchMessages(ctx context.Context, p bridgev2.FetchMessagesPara
 			return c.archivedMessageID(am) == anchor.ID || am.Stamp.Before(anchor.Timestamp.Add(-time.Minute))
 		}
 	}
+	started := time.Now()
 	res, err := scanBack(ctx, xc.FetchHistory, q, p.Count, stop, c.countsAsMessage)
 	if err != nil {
 		log.Info().Err(err).Msg("No history from the archive")
@@ -119,8 +120,10 @@ func (c *Client) FetchMessages(ctx context.Context, p bridgev2.FetchMessagesPara
 		log.Warn().Str("bound", res.bound).Int("pages", res.pages).Int("items", res.examined).
 			Msg("Archive scan stopped at its bound; older history is not shown")
 	}
+	read := time.Since(started)
 	msgs := c.backfillBatch(ctx, p.Portal, contact, res.items)
-	log.Debug().Int("items", len(res.items)).Int("messages", len(msgs)).Int("pages", res.pages).Msg("History read from the archive")
+	log.Info().Int("items", len(res.items)).Int("messages", len(msgs)).Int("pages", res.pages).
+		Dur("read", read).Dur("took", time.Since(started)).Msg("History read from the archive")
 	return &bridgev2.FetchMessagesResponse{
 		Messages:                msgs,
 		Cursor:                  networkid.PaginationCursor(res.oldest),

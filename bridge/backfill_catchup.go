@@ -245,6 +245,7 @@ func (c *Client) catchUp() {
 	}
 	ours := c.bridgeResources(xc)
 	counts := func(am *xmppad.ArchivedMessage) bool { return !ours(am) && c.countsAsMessage(am) }
+	started := time.Now()
 	res, err := scanBack(ctx, xc.FetchHistory, xmppad.HistoryQuery{}, want, stop, counts)
 	switch {
 	case errors.Is(err, xmppad.ErrHistoryUnsupported):
@@ -258,7 +259,7 @@ func (c *Client) catchUp() {
 	}
 	shown, otr := c.replay(res.items, ours)
 	log.Info().Int("messages", shown).Int("items", len(res.items)).Int("otr_skipped", otr).Int("pages", res.pages).
-		Msg("Caught up with the archive")
+		Dur("read", time.Since(started)).Msg("Archive read for the catch-up; replaying")
 	if res.bound != "" {
 		log.Warn().Str("bound", res.bound).Int("pages", res.pages).Int("items", res.examined).
 			Msg("Archive scan stopped at its bound; older messages from while the bridge was away are not shown")
