@@ -68,6 +68,8 @@ type historyState struct {
 	during   archivePos
 	// timer saves pos positionSaveDelay after it moved.
 	timer *time.Timer
+	// toldFailure is set once the user was told that a catch-up failed.
+	toldFailure bool
 	// release ends the hold on the inbox taken when a connection attempt
 	// starts, so that what comes with the login (offline copies) waits for
 	// the catch-up; nil when none is held.
@@ -255,6 +257,9 @@ func (c *Client) catchUp() {
 	case err != nil:
 		// The position stays: the next connection tries again from there.
 		log.Warn().Err(err).Msg("Could not read the archive; messages from while the bridge was away may be missing until it reconnects")
+		if ctx.Err() == nil && !errors.Is(err, xmppad.ErrNotConnected) && !errors.Is(err, xmppad.ErrClosed) {
+			c.tellCatchUpFailed(ctx, err)
+		}
 		return
 	}
 	shown, otr := c.replay(res.items, ours)
@@ -336,6 +341,27 @@ func (c *Client) tellBounded(ctx context.Context, shown int, res *scanResult) {
 	text := "⚠️ Catching up with " + md(c.self.String()) + ": " + why + ". The newest " + strconv.Itoa(shown) +
 		" messages were bridged; older messages from that time are not shown here. They are still in your XMPP server's archive."
 	sendBotNotice(ctx, c.conn.Bridge.Bot, room, "history_bounded", text, map[string]any{"count": shown, "bound": res.bound})
+}
+
+// tellCatchUpFailed tells the user, once per run of the bridge, that the
+// archive could not be read (the next connection tries again).
+func (c *Client) tellCatchUpFailed(ctx context.Context, err error) {
+	h := &c.hist
+	h.mu.Lock()
+	told := h.toldFailure
+	h.toldFailure = true
+	h.mu.Unlock()
+	if told {
+		return
+	}
+	room, rerr := c.login.User.GetManagementRoom(ctx)
+	if rerr != nil || room == "" {
+		return
+	}
+	text := "⚠️ Catching up with " + md(c.self.String()) + ": your XMPP server's message archive could not be read. " +
+		md(userMessage(err)) + " Messages sent while the bridge was away may be missing here until it reconnects " +
+		"and reads the archive again; they are still in your XMPP server's archive."
+	sendBotNotice(ctx, c.conn.Bridge.Bot, room, "history_failed", text, nil)
 }
 
 // hold pauses delivery until release is called; items still queue.
