@@ -93,6 +93,31 @@ func (ib *inbox) startLocked() {
 	}
 }
 
+// hold pauses delivery until release is called; items still queue.
+func (ib *inbox) hold() (release func()) {
+	ib.mu.Lock()
+	ib.held++
+	ib.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ib.mu.Lock()
+			ib.held--
+			ib.startLocked()
+			ib.mu.Unlock()
+		})
+	}
+}
+
+// pushFront queues a catch-up item: after other catch-up items, before
+// every other item waiting.
+func (ib *inbox) pushFront(it inboxItem) {
+	ib.mu.Lock()
+	ib.front = append(ib.front, it)
+	ib.startLocked()
+	ib.mu.Unlock()
+}
+
 // run delivers items until the queue is empty.
 func (ib *inbox) run() {
 	ctx := ib.c.backgroundCtx()
