@@ -63,6 +63,7 @@ func TestMain(m *testing.M) {
 	if fx != nil {
 		fx.close()
 	}
+	closeHistoryStack()
 	os.Exit(code)
 }
 

@@ -32,7 +32,8 @@ func (c *Client) GetChatInfo(ctx context.Context, portal *bridgev2.Portal) (*bri
 func (c *Client) dmInfo(contact jid.JID) *bridgev2.ChatInfo {
 	other := makeUserID(contact)
 	return &bridgev2.ChatInfo{
-		Type: ptr.Ptr(database.RoomTypeDM),
+		Type:        ptr.Ptr(database.RoomTypeDM),
+		CanBackfill: true, // the server's archive (backfill.go)
 		Members: &bridgev2.ChatMemberList{
 			IsFull:      true,
 			OtherUserID: other,

@@ -52,6 +52,8 @@ type Client struct {
 	avatars avatars
 	// blocks remembers our own blocklist changes (handleblock.go).
 	blocks blockState
+	// hist is the archive position and catch-up state (backfill_catchup.go).
+	hist historyState
 }
 
 func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {
@@ -139,6 +141,11 @@ func (c *Client) disconnect(logout bool) {
 	if cancel != nil {
 		cancel()
 	}
+	if logout {
+		c.forgetPosition()
+	} else {
+		c.flushPosition()
+	}
 }
 
 // IsLoggedIn is false once the server refused the credentials.
@@ -173,6 +180,7 @@ func (c *Client) xmpp() *xmppad.Client {
 // HandleConnState maps XMPP connection changes to bridge state events.
 func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 	c.log.Debug().Stringer("xmpp_state", s).AnErr("cause", err).Msg("XMPP connection state changed")
+	c.historyConnState(s)
 	switch s {
 	case xmppad.StateConnecting:
 		c.login.BridgeState.Send(status.BridgeState{StateEvent: status.StateConnecting})

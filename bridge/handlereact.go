@@ -146,6 +146,11 @@ func (c *Client) handleReactionRemove(ctx context.Context, msg *bridgev2.MatrixR
 // only, so the target is looked up among the contact's messages and the
 // user's; one the bridge never saw (e.g. off the record) is dropped.
 func (c *Client) handleXMPPReactions(contact jid.JID, fromMe bool, m *xmppad.Message) {
+	c.inbox.push(c.reactionsItem(contact, fromMe, m))
+}
+
+// reactionsItem is the inbox item of handleXMPPReactions (also used for archived reactions).
+func (c *Client) reactionsItem(contact jid.JID, fromMe bool, m *xmppad.Message) inboxItem {
 	r := m.Reactions
 	sender := c.sender(contact, fromMe)
 	senderID := makeUserID(contact)
@@ -161,7 +166,7 @@ func (c *Client) handleXMPPReactions(contact jid.JID, fromMe bool, m *xmppad.Mes
 		reactions = append(reactions, &bridgev2.BackfillReaction{Sender: sender, EmojiID: networkid.EmojiID(e), Emoji: e, Timestamp: ts})
 	}
 	key := makePortalKey(c.login.ID, contact)
-	c.inbox.push(inboxItem{
+	return inboxItem{
 		portal: key,
 		what:   "reaction",
 		deliver: func(ctx context.Context) error {
@@ -187,7 +192,7 @@ func (c *Client) handleXMPPReactions(contact jid.JID, fromMe bool, m *xmppad.Mes
 			})
 			return nil
 		},
-	})
+	}
 }
 
 // findTarget returns the message ID of the first of the senders' messages

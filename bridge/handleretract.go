@@ -64,6 +64,11 @@ func (c *Client) HandleMatrixMessageRemove(ctx context.Context, msg *bridgev2.Ma
 // so a retraction naming someone else's message finds nothing and is
 // dropped.
 func (c *Client) handleXMPPRetract(contact jid.JID, fromMe bool, m *xmppad.Message) {
+	c.inbox.push(c.retractItem(contact, fromMe, m))
+}
+
+// retractItem is the inbox item of handleXMPPRetract (also used for archived retractions).
+func (c *Client) retractItem(contact jid.JID, fromMe bool, m *xmppad.Message) inboxItem {
 	senderJID := contact
 	if fromMe {
 		senderJID = c.self
@@ -74,7 +79,7 @@ func (c *Client) handleXMPPRetract(contact jid.JID, fromMe bool, m *xmppad.Messa
 	}
 	key := makePortalKey(c.login.ID, contact)
 	stanzaID := m.Retract
-	c.inbox.push(inboxItem{
+	return inboxItem{
 		portal: key,
 		what:   "retraction",
 		deliver: func(ctx context.Context) error {
@@ -98,5 +103,5 @@ func (c *Client) handleXMPPRetract(contact jid.JID, fromMe bool, m *xmppad.Messa
 			})
 			return nil
 		},
-	})
+	}
 }

@@ -47,6 +47,7 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 		c.handleMessageError(m)
 		return
 	}
+	c.notePosition(m)
 	contact, fromMe := c.chatPeer(m.From, m.To, m.Carbon)
 	if contact.Equal(c.self) || contact.Localpart() == "" {
 		return // messages to ourselves or from servers are not chats
@@ -72,10 +73,15 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 	if !ok {
 		return
 	}
-	stanzaID := m.ID
-	if stanzaID == "" {
-		stanzaID = "offrecord-" + random.String(16)
-	}
+	c.inbox.push(c.messageItem(contact, fromMe, m, in, true))
+}
+
+// messageItem is the inbox item that bridges a message (or a XEP-0308
+// correction) from or, with fromMe, to contact. Live messages get their
+// receipt and markable id handled once Matrix took them; archived ones
+// (history catch-up) do not. The message ID is the same both ways.
+func (c *Client) messageItem(contact jid.JID, fromMe bool, m *xmppad.Message, in *incoming, live bool) inboxItem {
+	stanzaID := messageStanzaID(m)
 	senderJID := contact
 	if fromMe {
 		senderJID = c.self
@@ -95,7 +101,7 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 		Timestamp:    ts,
 	}
 	var after func(context.Context)
-	if !fromMe && m.Carbon == xmppad.CarbonNone {
+	if live && !fromMe && m.Carbon == xmppad.CarbonNone {
 		after = c.afterIncoming(m.From, contact, stanzaID, m.ReceiptRequested && m.ID != "", m.Markable && m.ID != "")
 	}
 	evt := &simplevent.Message[*incoming]{
@@ -109,12 +115,26 @@ func (c *Client) HandleMessage(m *xmppad.Message) {
 		evt.TargetMessage = makeMessageID(senderJID, m.Replace)
 		evt.ConvertEditFunc = c.convertIncomingEdit
 	}
-	c.inbox.push(inboxItem{
+	return inboxItem{
 		portal:  meta.PortalKey,
 		deliver: func(ctx context.Context) error { return c.deliverRemote(ctx, evt, contact) },
 		after:   after,
 		what:    "message",
-	})
+	}
+}
+
+// messageStanzaID is the id a message is known by: its own (or XEP-0359
+// origin-id), else the stanza-id our server gave it, which is also its
+// archive id, so that a message without an id is the same live and in
+// history; only a message with neither gets a random one.
+func messageStanzaID(m *xmppad.Message) string {
+	switch {
+	case m.ID != "":
+		return m.ID
+	case m.ServerID != "":
+		return m.ServerID
+	}
+	return "offrecord-" + random.String(16)
 }
 
 // incoming is a received message body after the per-chat layer.

@@ -57,9 +57,13 @@ type inboxItem struct {
 type inbox struct {
 	c *Client
 
-	// mu guards items, running and dropped.
-	mu      sync.Mutex
-	items   []inboxItem
+	// mu guards items, front, held, running and dropped.
+	mu    sync.Mutex
+	items []inboxItem
+	// front are items of a history catch-up (backfill_catchup.go): they go
+	// before every item in items; held > 0 pauses delivery meanwhile.
+	front   []inboxItem
+	held    int
 	running bool
 	// dropped counts, per portal, messages lost to the limit or given up.
 	dropped map[networkid.PortalKey]int
@@ -78,10 +82,40 @@ func (ib *inbox) push(it inboxItem) {
 		return
 	}
 	ib.items = append(ib.items, it)
-	if !ib.running {
+	ib.startLocked()
+}
+
+// startLocked starts a worker unless one runs, delivery is held or nothing waits.
+func (ib *inbox) startLocked() {
+	if !ib.running && ib.held == 0 && len(ib.front)+len(ib.items) > 0 {
 		ib.running = true
 		go ib.run()
 	}
+}
+
+// hold pauses delivery until release is called; items still queue.
+func (ib *inbox) hold() (release func()) {
+	ib.mu.Lock()
+	ib.held++
+	ib.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ib.mu.Lock()
+			ib.held--
+			ib.startLocked()
+			ib.mu.Unlock()
+		})
+	}
+}
+
+// pushFront queues a catch-up item: after other catch-up items, before
+// every other item waiting.
+func (ib *inbox) pushFront(it inboxItem) {
+	ib.mu.Lock()
+	ib.front = append(ib.front, it)
+	ib.startLocked()
+	ib.mu.Unlock()
 }
 
 // run delivers items until the queue is empty.
@@ -89,7 +123,7 @@ func (ib *inbox) run() {
 	ctx := ib.c.backgroundCtx()
 	for {
 		ib.mu.Lock()
-		if len(ib.items) == 0 {
+		if ib.held > 0 || len(ib.front)+len(ib.items) == 0 {
 			ib.running = false
 			dropped := ib.dropped
 			ib.dropped = nil
@@ -97,16 +131,18 @@ func (ib *inbox) run() {
 			ib.reportDropped(ctx, dropped)
 			return
 		}
-		it := ib.items[0]
+		queue := &ib.items
+		if len(ib.front) > 0 {
+			queue = &ib.front
+		}
+		it := (*queue)[0]
+		(*queue)[0] = inboxItem{}
+		*queue = (*queue)[1:]
 		ib.mu.Unlock()
 
 		if ib.deliver(ctx, it) && it.after != nil {
 			it.after(ctx)
 		}
-		ib.mu.Lock()
-		ib.items[0] = inboxItem{}
-		ib.items = ib.items[1:]
-		ib.mu.Unlock()
 	}
 }
 

@@ -11,8 +11,9 @@ import (
 )
 
 // Lines of mautrix's example config that we replace, so that SQLite is the
-// default database (Postgres stays one setting away) and end-to-bridge
-// encryption is allowed (OTR needs encrypted portals by default).
+// default database (Postgres stays one setting away), end-to-bridge
+// encryption is allowed (OTR needs encrypted portals by default) and
+// backfill from the XMPP archive is on.
 const (
 	nullAvatarLine    = "        avatar: \n"
 	emptyAvatarLine   = "        avatar: \"\"\n"
@@ -23,6 +24,11 @@ const (
 	encryptionOffLine = "    # Whether to enable encryption at all. If false, the bridge will not function in encrypted rooms.\n    allow: false\n"
 	encryptionOnLine  = "    # Whether to enable encryption at all. If false, the bridge will not function in encrypted rooms.\n" +
 		"    # On in offrecord's example: OTR runs only in encrypted portals by default (network.otr).\n    allow: true\n"
+	backfillOffLine = "backfill:\n    # Whether to do backfilling at all.\n    enabled: false\n"
+	backfillOnLine  = "backfill:\n    # Whether to do backfilling at all.\n" +
+		"    # On in offrecord's example: history comes from your XMPP server's message archive (XEP-0313),\n" +
+		"    # a new portal shows the recent conversation and what was said while the bridge was away\n" +
+		"    # appears after it starts. OTR messages are never backfilled.\n    enabled: true\n"
 )
 
 // FullExample renders the whole example config: the network section under
@@ -44,10 +50,11 @@ func FullExample(name bridgev2.BridgeName) (string, error) {
 	}
 	out := buf.String()
 	if strings.Count(out, postgresTypeLine) != 1 || strings.Count(out, postgresURILine) != 1 ||
-		strings.Count(out, encryptionOffLine) != 1 {
-		return "", fmt.Errorf("mautrix's example database or encryption section changed; update config/fullexample.go")
+		strings.Count(out, encryptionOffLine) != 1 || strings.Count(out, backfillOffLine) != 1 {
+		return "", fmt.Errorf("mautrix's example database, encryption or backfill section changed; update config/fullexample.go")
 	}
 	out = strings.Replace(out, encryptionOffLine, encryptionOnLine, 1)
+	out = strings.Replace(out, backfillOffLine, backfillOnLine, 1)
 	out = strings.Replace(out, postgresTypeLine, sqliteTypeLine, 1)
 	out = strings.Replace(out, postgresURILine, sqliteURILine, 1)
 	// The bot avatar comes from GetName's NetworkIcon, which we leave empty:

@@ -59,6 +59,9 @@ type Client struct {
 	presences    map[string]map[string]Presence // bare JID → full JID → last presence
 	show, status string                         // our presence, restored after reconnect
 	upload       *uploadService                 // discovered XEP-0363 service, nil until needed
+
+	histMu  sync.Mutex               // guards queries
+	queries map[string]*pendingQuery // archive queries waiting for their answer, by query id (history.go)
 }
 
 // New checks cfg and returns a client that is not yet connected. Call Close when done with it.

@@ -28,6 +28,10 @@ var (
 	ErrKeepalive     = errors.New("xmpp: the server stopped answering pings")
 	ErrLinkRefused   = errors.New("xmpp: the link points to a local or private network address, which is not fetched")
 	ErrAvatarRefused = errors.New("xmpp: the contact's avatar is not used")
+	// Archive (XEP-0313) queries: no archive on the server, a position it does not know, a page too large.
+	ErrHistoryUnsupported = errors.New("xmpp: the server keeps no message archive")
+	ErrHistoryPosition    = errors.New("xmpp: the message archive does not know the position asked for")
+	ErrHistoryPage        = errors.New("xmpp: the message archive sent more results than a page holds")
 )
 
 // classified is an error of one sentinel kind with its technical cause.

@@ -83,6 +83,8 @@ type wireIn struct {
 	Fallbacks []fallbackElem `xml:"urn:xmpp:fallback:0 fallback"`
 	Event     *pubsubEvent   `xml:"http://jabber.org/protocol/pubsub#event event"`
 	Unstyled  *unstyledElem  `xml:"urn:xmpp:styling:0 unstyled"`
+	StanzaIDs []stanzaIDElem `xml:"urn:xmpp:sid:0 stanza-id"`
+	MAM       *mamResult     `xml:"urn:xmpp:mam:2 result"`
 }
 
 type carbonWrap struct {

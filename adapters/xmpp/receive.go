@@ -19,6 +19,10 @@ func (c *Client) handleMessage(t xmlstream.TokenReadEncoder, start *xml.StartEle
 		c.handlePEPEvent(&w)
 		return
 	}
+	if w.MAM != nil {
+		c.handleArchived(&w)
+		return
+	}
 	inner, carbon, err := c.unwrapCarbon(&w)
 	if err != nil {
 		c.malformed(start, err)
@@ -29,6 +33,7 @@ func (c *Client) handleMessage(t xmlstream.TokenReadEncoder, start *xml.StartEle
 		c.malformed(start, err)
 		return
 	}
+	m.ServerID = inner.serverID(c.bare)
 	if carbon == CarbonNone && w.From == "" {
 		// mellium blanks our own bare JID (and no from means our account too); put it back.
 		m.From = c.bare

@@ -111,6 +111,7 @@ type Message struct {
 	Retract          string             // XEP-0424: id of the sender's message to remove
 	Fallbacks        []Fallback         // XEP-0428: body text that stands in for an extension
 	Unstyled         bool               // XEP-0393 <unstyled/>: show the body without styling
+	ServerID         string             // XEP-0359 stanza-id our server gave it (its archive id), "" if none
 }
 
 // OOB is a XEP-0066 out-of-band URL.
