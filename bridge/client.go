@@ -34,6 +34,7 @@ type Client struct {
 	conn  *Connector
 	login *bridgev2.UserLogin
 	self  jid.JID // the account's bare JID
+	sent  sentLog // recently sent plain messages, for bounces (bounce.go)
 	log   zerolog.Logger
 
 	// mu guards xc, cancel, authFailed and markable.
@@ -203,6 +204,9 @@ func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 
 // HandleError reports errors the adapter could not tie to a call.
 func (c *Client) HandleError(err error) {
+	if c.handleBounce(err) {
+		return
+	}
 	c.log.Warn().Err(err).Msg("XMPP error")
 }
 

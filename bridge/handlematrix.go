@@ -81,6 +81,8 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	if msg.ReplyTo != nil {
 		c.outgoingReply(ctx, msg, &out)
 	}
+	out.ID = xmppad.NewID()
+	saved := c.sent.add(out.ID, msg.Portal.MXID, msg.Event.ID, true) // before the write: a bounce can come back at once
 	id, err := c.send(ctx, xc, contact, out)
 	if err != nil {
 		return nil, bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()
@@ -91,7 +93,7 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 		ID:        makeMessageID(c.self, id),
 		SenderID:  makeUserID(c.self),
 		Timestamp: time.Now(),
-	}}, nil
+	}, PostSave: saved}, nil
 }
 
 // send sends a plain (non-OTR) Matrix message or edit to a contact, escaping
@@ -123,7 +125,9 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 	edited := *msg.Content
 	edited.Body = strings.TrimPrefix(edited.Body, "* ")
 	body := matrixStyledBody(&edited)
-	_, err = c.send(ctx, xc, contact, xmppad.Outgoing{To: contact, Body: body, Replace: stanzaID, RequestReceipt: true})
+	out := xmppad.Outgoing{ID: xmppad.NewID(), To: contact, Body: body, Replace: stanzaID, RequestReceipt: true}
+	c.sent.add(out.ID, msg.Portal.MXID, msg.Event.ID, false)
+	_, err = c.send(ctx, xc, contact, out)
 	if err != nil {
 		return bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()
 	}

@@ -314,37 +314,3 @@ func (c *Client) HandleDisplayed(from jid.JID, id string, carbon xmppad.Carbon) 
 		LastTarget: target,
 	})
 }
-
-// handleMessageError tells the user that a message of theirs bounced.
-func (c *Client) handleMessageError(m *xmppad.Message) {
-	contact := m.From.Bare()
-	if l := c.conn.otr; l != nil && l.bounced(c, contact, m) {
-		return // an OTR stanza: the OTR layer marks the messages and tells the user
-	}
-	reason := "the server returned an error"
-	if m.Error != nil {
-		reason = strings.ReplaceAll(string(m.Error.Condition), "-", " ")
-		for _, t := range m.Error.Text {
-			if t != "" {
-				reason = t
-				break
-			}
-		}
-	}
-	text := fmt.Sprintf("⚠️ Your message could not be delivered to %s: %s", contact, reason)
-	c.login.QueueRemoteEvent(&simplevent.Message[string]{
-		EventMeta: simplevent.EventMeta{
-			Type:      bridgev2.RemoteEventMessage,
-			PortalKey: makePortalKey(c.login.ID, contact),
-			Sender:    makeEventSender(contact),
-		},
-		Data: text,
-		ID:   makeMessageID(contact, "error-"+m.ID+"-"+random.String(8)),
-		ConvertMessageFunc: func(ctx context.Context, portal *bridgev2.Portal, intent bridgev2.MatrixAPI, text string) (*bridgev2.ConvertedMessage, error) {
-			return &bridgev2.ConvertedMessage{Parts: []*bridgev2.ConvertedMessagePart{{
-				Type:    event.EventMessage,
-				Content: &event.MessageEventContent{MsgType: event.MsgNotice, Body: text},
-			}}}, nil
-		},
-	})
-}
