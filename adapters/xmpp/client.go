@@ -41,6 +41,9 @@ type Client struct {
 	dialHook func(ctx context.Context) (net.Conn, error)
 	// connHook, when set (tests), wraps the connection handed to mellium.
 	connHook func(net.Conn) net.Conn
+	// ackHook, when set (tests), is called (on the session's Serve goroutine) after each XEP-0198 ack
+	// from the server, with the number of stanzas still unacknowledged.
+	ackHook func(unacked int)
 
 	// sendMu serialises writes of queued kinds of stanzas (messages, receipts, markers) and the flush of
 	// the queue after reconnecting, so that they leave in the order Send was called.

@@ -299,6 +299,9 @@ func (c *Client) handleSM(s *session, w xmlstream.TokenWriter, t xml.TokenReader
 		if err != nil {
 			c.log.Error().Err(err).Msg("The server acknowledged more stanzas than we counted; this session will not be resumed")
 		}
+		if c.ackHook != nil {
+			c.ackHook(sm.pending())
+		}
 		if more {
 			if err := copyRaw(w, smRequest); err != nil {
 				c.log.Debug().Err(err).Msg("Requesting an ack failed")
