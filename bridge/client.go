@@ -202,9 +202,10 @@ func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 	}
 }
 
-// HandleError reports errors the adapter could not tie to a call.
+// HandleError reports errors the adapter could not tie to a call; messages
+// that never reached the server are marked failed (undelivered.go).
 func (c *Client) HandleError(err error) {
-	if c.handleBounce(err) {
+	if c.handleBounce(err) || c.handleUndelivered(err) {
 		return
 	}
 	c.log.Warn().Err(err).Msg("XMPP error")
