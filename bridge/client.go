@@ -138,6 +138,12 @@ func (c *Client) disconnect(logout bool) {
 		if err := xc.Close(); err != nil && !errors.Is(err, xmppad.ErrClosed) {
 			c.log.Debug().Err(err).Msg("Error closing XMPP session")
 		}
+		// The adapter's last events (messages it could not deliver) are
+		// handled before the login goes away.
+		select {
+		case <-xc.Done():
+		case <-time.After(undeliveredWait):
+		}
 	}
 	if cancel != nil {
 		cancel()

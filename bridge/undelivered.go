@@ -22,20 +22,25 @@ import (
 // many did not arrive. An OTR message among them loses its conversation, as
 // any OTR message that could not be sent does.
 
+// undeliveredWait bounds how long closing a login waits for its
+// undelivered messages to be marked.
+const undeliveredWait = 30 * time.Second
+
 // handleUndelivered takes an *xmppad.UndeliveredError off HandleError; it
-// reports false for other errors.
+// reports false for other errors. It is the adapter's last event, and
+// disconnect waits for it: it is handled here, before the login goes away.
 func (c *Client) handleUndelivered(err error) bool {
 	var ue *xmppad.UndeliveredError
 	if !errors.As(err, &ue) {
 		return false
 	}
-	go c.failUndelivered(ue)
+	c.failUndelivered(ue)
 	return true
 }
 
 // failUndelivered marks the messages of ue failed in Matrix.
 func (c *Client) failUndelivered(ue *xmppad.UndeliveredError) {
-	ctx, cancel := context.WithTimeout(c.backgroundCtx(), time.Minute)
+	ctx, cancel := context.WithTimeout(c.backgroundCtx(), undeliveredWait)
 	defer cancel()
 	const reason = "Not delivered: the connection to the XMPP server was closed before the server confirmed it."
 	st := &bridgev2.MessageStatus{Status: event.MessageStatusFail, ErrorReason: event.MessageStatusGenericError,

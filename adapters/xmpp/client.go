@@ -201,6 +201,10 @@ func (c *Client) reportUndelivered() {
 	c.ev.post(func() { c.h.HandleError(e) })
 }
 
+// Done is closed once the client is closed and the Handler has returned from its last call, the events
+// Close posts (such as an *UndeliveredError) included. Never wait on it from a Handler method.
+func (c *Client) Done() <-chan struct{} { return c.ev.done }
+
 // isClosed reports whether Close was called.
 func (c *Client) isClosed() bool {
 	c.mu.Lock()

@@ -27,6 +27,16 @@ func (c *Client) Run(ctx context.Context) {
 		close(runDone)
 	}()
 	log := c.log.With().Str("loop", "run").Logger()
+	// Close also ends a connection attempt under way (instead of waiting for its timeout).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.closeCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 
 	attempt := 0
 	var last error

@@ -165,13 +165,6 @@ func (f *smServer) injectPartial(raw string) {
 	f.mu.Unlock()
 }
 
-// answer answers the client's pending ack request (one held by holdAcks).
-func (f *smServer) answer() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.writeLocked(`<a xmlns='urn:xmpp:sm:3' h='` + strconv.FormatUint(uint64(f.sess.in), 10) + `'/>`)
-}
-
 // request asks the client for an ack.
 func (f *smServer) request() {
 	f.mu.Lock()
