@@ -388,3 +388,28 @@ func TestSMCountMismatchNoResume(t *testing.T) {
 		t.Fatalf("%d <resume/> and %d <enable/>, want a new session (0 and 2)", len(resumes), enables)
 	}
 }
+
+// A stanza sent again (after a failed resumption here, as after a resumption) is the stanza that was
+// written, not a new one built from the message: for OTR data the same ciphertext under the same id,
+// never a fresh encryption, let alone the plaintext.
+func TestSMResendIsTheSameStanza(t *testing.T) {
+	f := newSMServer(t)
+	c, rec := smClient(t, f, nil)
+	acks := ackChan(c)
+	runClient(t, c, rec, f)
+	f.waitGot("<presence")
+	awaitAcked(t, c, acks)
+	f.set(func(f *smServer) { f.holdAcks, f.forget = true, true })
+	const wire = "?OTR:AAMDQ2lwaGVydGV4dA==."
+	id, err := c.Send(ctxT(t), Outgoing{To: mustJID(t, "bob@localhost/pc"), Body: wire, EME: "urn:xmpp:otr:0",
+		NoStore: true, NoPermanentStore: true, NoCopy: true, Private: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := f.waitGot(id)
+	f.cut()
+	second := f.waitGot(id)
+	if !strings.HasPrefix(first, "1:") || !strings.HasPrefix(second, "2:") || first[2:] != second[2:] {
+		t.Fatalf("sent again as\n%s\nafter\n%s", second, first)
+	}
+}
