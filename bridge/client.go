@@ -138,6 +138,12 @@ func (c *Client) disconnect(logout bool) {
 		if err := xc.Close(); err != nil && !errors.Is(err, xmppad.ErrClosed) {
 			c.log.Debug().Err(err).Msg("Error closing XMPP session")
 		}
+		// The adapter's last events (messages it could not deliver) are
+		// handled before the login goes away.
+		select {
+		case <-xc.Done():
+		case <-time.After(undeliveredWait):
+		}
 	}
 	if cancel != nil {
 		cancel()
@@ -202,9 +208,10 @@ func (c *Client) HandleConnState(s xmppad.ConnState, err error) {
 	}
 }
 
-// HandleError reports errors the adapter could not tie to a call.
+// HandleError reports errors the adapter could not tie to a call; messages
+// that never reached the server are marked failed (undelivered.go).
 func (c *Client) HandleError(err error) {
-	if c.handleBounce(err) {
+	if c.handleBounce(err) || c.handleUndelivered(err) {
 		return
 	}
 	c.log.Warn().Err(err).Msg("XMPP error")

@@ -22,7 +22,7 @@ type Notice struct {
 	// Event names what happened: an otr event name ("started", "secure",
 	// "ended", "finished", …) or one of the bridge's own kinds ("status",
 	// "not_allowed", "refused", "lost", "buddy_offline", "third_member",
-	// "subscription_request", "messages_lost", "help", "error", …).
+	// "subscription_request", "messages_lost", "not_delivered", "help", "error", …).
 	Event string `json:"event"`
 	// State is the OTR state after the event ("plaintext", "encrypted", "lost", …).
 	State string `json:"state,omitempty"`

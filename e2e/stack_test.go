@@ -45,6 +45,10 @@ type stack struct {
 	// (the default) but does not encrypt portals (otr.encrypt_portals off);
 	// it starts only when a test needs it (see startStrictBridge).
 	strict *bridgetest.Bridge
+	// sm is a bridge that reaches prosody through smProxy, which can cut its
+	// connections (streammgmt_test.go); it starts only when a test needs it.
+	sm      *bridgetest.Bridge
+	smProxy *cutProxy
 }
 
 var st *stack
@@ -93,6 +97,17 @@ func runWithStack(m *testing.M) (int, error) {
 	lazy := func(id, bot, prefix string) map[string]any {
 		return map[string]any{"appservice.id": id, "appservice.bot.username": bot, "appservice.username_template": prefix + "{{.}}"}
 	}
+	smProxy, err := newCutProxy()
+	if err != nil {
+		return 0, err
+	}
+	defer smProxy.close()
+	smXMPP := map[string]any{"server": smProxy.addr()}
+	for k, v := range common.XMPP {
+		smXMPP[k] = v
+	}
+	smOpts := with(false, lazy("offrecord-sm", "xmppsmbot", smGhostPrefix), map[string]any{"otr.enabled": false})
+	smOpts.XMPP = smXMPP
 	full, err := stacktest.Start(dir, stacktest.Options{
 		Prosody: prosodytest.Options{MAM: true},
 		Bridges: []stacktest.BridgeSpec{
@@ -111,14 +126,17 @@ func runWithStack(m *testing.M) (int, error) {
 				map[string]any{"otr.enabled": false, "xmpp.approve_subscriptions": true})},
 			{Name: "bridge-strict", Lazy: true, Options: with(false, lazy("offrecord-strict", "xmppstrictbot", strictGhostPrefix),
 				map[string]any{"otr.enabled": true, "otr.encrypt_portals": false})},
+			{Name: "bridge-sm", Lazy: true, Options: smOpts},
 		},
 	})
 	if err != nil {
 		return 0, err
 	}
 	defer full.Close()
+	smProxy.setTarget(full.Prosody.Addr())
 	st = &stack{dir: dir, full: full, prosody: full.Prosody, hs: full.HS, bridge: full.Bridge("bridge"),
-		e2ee: full.Bridge("bridge-e2ee"), noOTR: full.Bridge("bridge-nootr"), strict: full.Bridge("bridge-strict")}
+		e2ee: full.Bridge("bridge-e2ee"), noOTR: full.Bridge("bridge-nootr"), strict: full.Bridge("bridge-strict"),
+		sm: full.Bridge("bridge-sm"), smProxy: smProxy}
 	st.bot = st.bridge.BotMXID(dendritetest.ServerName)
 	code := m.Run()
 	if code != 0 {

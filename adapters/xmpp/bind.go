@@ -25,7 +25,9 @@ type bindResp struct {
 
 // bindFeature binds resource (RFC 6120 §7). mellium's own feature always asks for a server-chosen
 // resource; we want a stable one. If the server refuses it, we ask again for a server-chosen one.
-func bindFeature(resource string) xmpp.StreamFeature {
+// When st.resume is set and the server offers stream management, it first tries to resume that
+// session (XEP-0198 §5), which takes the place of binding.
+func bindFeature(resource string, st *negState) xmpp.StreamFeature {
 	return xmpp.StreamFeature{
 		Name:       xml.Name{Space: nsBind, Local: "bind"},
 		Necessary:  xmpp.Authn,
@@ -34,6 +36,18 @@ func bindFeature(resource string) xmpp.StreamFeature {
 			return true, nil, d.Skip()
 		},
 		Negotiate: func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
+			_, st.smOffered = s.Feature(nsSM)
+			if st.smOffered && st.resume != nil {
+				ok, err := resume(s, st.resume, st)
+				if err != nil {
+					return 0, nil, err
+				}
+				if ok {
+					st.resumed = true
+					s.UpdateAddr(st.resume.jid)
+					return xmpp.Ready, nil, nil
+				}
+			}
 			j, err := bindOnce(s, resource)
 			if err != nil && resource != "" {
 				if _, ok := err.(stanza.Error); ok {

@@ -8,13 +8,15 @@ import (
 
 	"mellium.im/xmpp/blocklist"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 )
 
-// XEP-0191 blocking command, client side. The list is read with mellium's
-// blocklist.Fetch, and block/unblock requests are built from its Item (which
-// also carries a XEP-0377 spam report). They are sent with our own iqSet,
-// though: mellium's Add, Remove and Report return nil even when the server
-// answers with an error, and a block the server refused must not look done.
+// XEP-0191 blocking command, client side. The list is fetched, and
+// block/unblock requests (built from mellium's blocklist.Item, which also
+// carries a XEP-0377 spam report) are sent, with our own IQs: every stanza
+// must go through the path that stream management counts (write.go), and
+// mellium's Add, Remove and Report return nil even when the server answers
+// with an error, and a block the server refused must not look done.
 // Pushes (the server telling every interested resource that the list
 // changed) are read here too: mellium's blocklist.Handler is a server-side
 // mux handler that panics on an item without a valid jid attribute and never
@@ -45,6 +47,14 @@ type BlocklistHandler interface {
 // unblock without items would clear the whole list.
 var ErrBlockNoJID = errors.New("xmpp: no address to block or unblock")
 
+// blocklistQuery is the blocklist request and its answer (XEP-0191 §3.2).
+type blocklistQuery struct {
+	XMLName xml.Name `xml:"urn:xmpp:blocking blocklist"`
+	Items   []struct {
+		JID string `xml:"jid,attr"`
+	} `xml:"item"`
+}
+
 // blockingQuery is a block or unblock request with its items.
 type blockingQuery struct {
 	XMLName xml.Name
@@ -58,20 +68,20 @@ func (c *Client) Blocklist(ctx context.Context) ([]jid.JID, error) {
 	if err != nil {
 		return nil, err
 	}
-	iter := blocklist.Fetch(ctx, s.s)
-	defer iter.Close()
+	// Our own IQ, not mellium's blocklist.Fetch: every stanza goes through the counted path (write.go).
+	var list blocklistQuery
+	if err := iqDo(ctx, s, stanza.IQ{Type: stanza.GetIQ}, &blocklistQuery{}, &list); err != nil {
+		return nil, fmt.Errorf("xmpp: fetching the blocklist: %w", err)
+	}
 	var out []jid.JID
-	for iter.Next() {
+	for _, it := range list.Items {
 		if len(out) == maxBlocklistItems {
 			c.log.Warn().Int("max", maxBlocklistItems).Msg("Blocklist longer than we keep; ignoring the rest")
 			break
 		}
-		if j := iter.JID(); j.Domainpart() != "" {
+		if j, err := jid.Parse(it.JID); err == nil && j.Domainpart() != "" {
 			out = append(out, j)
 		}
-	}
-	if err := iter.Err(); err != nil {
-		return out, fmt.Errorf("xmpp: fetching the blocklist: %w", err)
 	}
 	return out, nil
 }

@@ -5,16 +5,16 @@ import (
 	"encoding/xml"
 	"errors"
 
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
-	"mellium.im/xmpp/stanza"
 )
 
 // enableCarbons asks the server for XEP-0280 carbon copies.
 func (c *Client) enableCarbons(ctx context.Context, s *session) error {
-	return s.s.UnmarshalIQElement(ctx,
-		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsCarbons, Local: "enable"}}),
-		stanza.IQ{Type: stanza.SetIQ}, nil)
+	return iqSet(ctx, s, &carbonsEnable{})
+}
+
+type carbonsEnable struct {
+	XMLName xml.Name `xml:"urn:xmpp:carbons:2 enable"`
 }
 
 var errForgedCarbon = errors.New("carbon copy not from our own account (forged)")

@@ -27,7 +27,8 @@ func (c *Client) SendChatState(ctx context.Context, to jid.JID, s ChatState) err
 	case !online:
 		return ErrNotConnected
 	}
-	return sess.encode(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", ChatState: el, NoStore: &empty{}})
+	id := randomID()
+	return sess.encode(ctx, &wireOut{ID: id, To: to.String(), Type: "chat", ChatState: el, NoStore: &empty{}}, outOther, id, to.String())
 }
 
 var errNoState = errors.New("xmpp: no chat state given")

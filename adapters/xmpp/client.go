@@ -41,6 +41,9 @@ type Client struct {
 	dialHook func(ctx context.Context) (net.Conn, error)
 	// connHook, when set (tests), wraps the connection handed to mellium.
 	connHook func(net.Conn) net.Conn
+	// ackHook, when set (tests), is called (on the session's Serve goroutine) after each XEP-0198 ack
+	// from the server, with the number of stanzas still unacknowledged.
+	ackHook func(unacked int)
 
 	// sendMu serialises writes of queued kinds of stanzas (messages, receipts, markers) and the flush of
 	// the queue after reconnecting, so that they leave in the order Send was called.
@@ -50,7 +53,9 @@ type Client struct {
 	cur          *session      // current session; nil while disconnected
 	online       bool          // cur is up and the queue was flushed: Send writes directly
 	local        jid.JID       // bound full JID of the last session
-	queue        []*wireOut    // stanzas waiting for a connection, oldest first
+	queue        []*outStanza  // stanzas waiting for a connection, oldest first
+	sm           *smState      // stream management of the last session (nil: none, or it cannot be resumed)
+	resumed      bool          // the current (or last) session resumed the one before (XEP-0198)
 	closed       bool          // Close was called
 	closeCh      chan struct{} // closed by Close
 	running      bool          // Run is active
@@ -145,8 +150,9 @@ func (c *Client) state(s ConnState, err error) {
 	c.ev.post(func() { c.h.HandleConnState(s, err) })
 }
 
-// Close sends unavailable presence, closes the stream, stops Run and waits for it. Later calls return
-// ErrClosed. The Handler gets a final StateDisconnected with a nil error, possibly after Close returned;
+// Close sends unavailable presence, closes the stream, stops Run and waits for it. Messages that did not
+// reach the server (still queued, or never acknowledged) are reported as an *UndeliveredError to
+// HandleError. Later calls return ErrClosed. The Handler gets a final StateDisconnected with a nil error, possibly after Close returned;
 // Close may be called from a Handler method.
 func (c *Client) Close() error {
 	c.mu.Lock()
@@ -166,9 +172,38 @@ func (c *Client) Close() error {
 	if had {
 		c.state(StateDisconnected, nil)
 	}
+	c.reportUndelivered()
 	c.ev.stop()
 	return nil
 }
+
+// reportUndelivered empties the queue on Close and tells the handler which messages in it (queued, or
+// never acknowledged by the server) did not go out.
+func (c *Client) reportUndelivered() {
+	c.mu.Lock()
+	c.requeueLocked()
+	queue := c.queue
+	c.queue = nil
+	c.mu.Unlock()
+	var lost []UndeliveredMessage
+	for _, o := range queue {
+		if o.kind != outMessage {
+			continue
+		}
+		to, _ := jid.Parse(o.to)
+		lost = append(lost, UndeliveredMessage{ID: o.id, To: to})
+	}
+	if len(lost) == 0 {
+		return
+	}
+	c.log.Warn().Int("count", len(lost)).Msg("Closed with messages the server never acknowledged")
+	e := &UndeliveredError{Messages: lost}
+	c.ev.post(func() { c.h.HandleError(e) })
+}
+
+// Done is closed once the client is closed and the Handler has returned from its last call, the events
+// Close posts (such as an *UndeliveredError) included. Never wait on it from a Handler method.
+func (c *Client) Done() <-chan struct{} { return c.ev.done }
 
 // isClosed reports whether Close was called.
 func (c *Client) isClosed() bool {

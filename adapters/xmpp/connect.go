@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmpp"
@@ -14,9 +15,17 @@ import (
 
 // session is one established stream.
 type session struct {
-	s    *xmpp.Session
-	raw  net.Conn      // the TCP connection; closing it ends Serve
-	done chan struct{} // closed when Serve has returned and raw is closed
+	xs      *xmpp.Session // write only through write/encode/handlerWriter (see write.go)
+	raw     net.Conn      // the TCP connection; closing it ends Serve
+	done    chan struct{} // closed when Serve has returned and raw is closed
+	started time.Time     // when the stream was established
+
+	// sm is the stream management state, nil without XEP-0198; set before the first counted write
+	// (with <enable/>, or before Serve for a resumed session) and never changed afterwards.
+	sm         atomic.Pointer[smState]
+	ackTimeout time.Duration // how long a writer waits for room in a full unacknowledged list
+
+	iqs iqWaiters // IQ requests waiting for their answer
 
 	errMu sync.Mutex // guards err
 	err   error      // the first reason the session ended
@@ -83,13 +92,22 @@ func (c *Client) connect(ctx context.Context) error {
 		mc = c.connHook(mc)
 	}
 	st := &negState{}
+	c.mu.Lock()
+	prev := c.sm
+	c.mu.Unlock()
+	if prev.resumable() {
+		st.resume = prev
+	}
 	xs, err := c.negotiate(ctx, mc, st)
 	if err != nil {
 		end()
 		_ = raw.Close()
 		return c.negotiationError(ctx, addr, st, pc, err)
 	}
-	s := &session{s: xs, raw: raw, done: make(chan struct{})}
+	s := &session{xs: xs, raw: raw, done: make(chan struct{}), started: time.Now(), ackTimeout: c.cfg.KeepaliveTimeout}
+	if st.resumed {
+		s.sm.Store(prev)
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -99,8 +117,25 @@ func (c *Client) connect(ctx context.Context) error {
 	}
 	c.cur = s
 	c.local = xs.LocalAddr()
+	c.resumed = st.resumed
+	requeued := 0
+	if !st.resumed {
+		// A new session: what the last one's server never acknowledged goes first in the queue, and
+		// the presences come anew after our initial presence.
+		requeued = c.requeueLocked()
+		c.presences = map[string]map[string]Presence{}
+	}
 	c.mu.Unlock()
 	log := c.log.With().Str("jid", xs.LocalAddr().String()).Logger()
+	switch {
+	case st.resumed:
+		log.Info().Int("resent", st.resent).Int("unacked", prev.pending()).Msg("Stream resumed")
+	case st.resume != nil:
+		log.Info().Str("condition", st.resumeFailed).Str("note", st.resumeNote).Int("requeued", requeued).
+			Msg("Stream could not be resumed; new session")
+	case requeued > 0:
+		log.Info().Int("requeued", requeued).Msg("New session; unacknowledged messages queued again")
+	}
 
 	go func() {
 		err := xs.Serve(&stanzaHandler{c: c, s: s})
@@ -108,10 +143,21 @@ func (c *Client) connect(ctx context.Context) error {
 			err = errors.New("xmpp: the server closed the stream")
 		}
 		s.fail(err)
+		s.iqs.stop(s.cause())
 		close(s.done)
 	}()
 
-	err = c.setup(ctx, s)
+	switch {
+	case st.resumed:
+		// The server kept our presence, carbons and roster; only what was queued meanwhile is new.
+		err = c.flush(ctx, s)
+	case st.smOffered:
+		if err = c.enableSM(ctx, s); err == nil {
+			err = c.setup(ctx, s)
+		}
+	default:
+		err = c.setup(ctx, s)
+	}
 	if end() {
 		// ctx ended before the setup was over: the connection is closed.
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -245,7 +291,7 @@ func (c *Client) negotiate(ctx context.Context, conn net.Conn, st *negState) (*x
 		// is secure; which mechanisms are acceptable in cleartext is decided in mechanisms().
 		state = xmpp.Secure
 	}
-	features = append(features, saslFeature(&c.cfg), bindFeature(c.cfg.Resource))
+	features = append(features, saslFeature(&c.cfg), bindFeature(c.cfg.Resource, st))
 	return xmpp.NewSession(ctx, c.bare.Domain(), c.bare, conn, state,
 		xmpp.NewNegotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
 			return xmpp.StreamConfig{Features: features}
@@ -253,7 +299,9 @@ func (c *Client) negotiate(ctx context.Context, conn net.Conn, st *negState) (*x
 }
 
 // hangUp ends the current session: with graceful, it sends unavailable presence and closes the stream,
-// waiting briefly for the server to close its side. It reports whether there was a session.
+// waiting briefly for the server to close its side (and send its last ack). Closing the stream ends
+// the server's session, so what it did not acknowledge is queued again. It reports whether there was
+// a session.
 func (c *Client) hangUp(graceful bool) bool {
 	c.mu.Lock()
 	s := c.cur
@@ -267,8 +315,8 @@ func (c *Client) hangUp(graceful bool) bool {
 		// At most 2 s in all, even if a write is stuck: then the connection is closed.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		end := watch(ctx, func() { s.fail(ErrClosed) })
-		_ = s.s.Send(ctx, presenceUnavailable())
-		_ = s.s.Close() // mellium's SetCloseDeadline races with Serve; our own timeout follows
+		_ = s.encode(ctx, presenceUnavailable(), outOther, "", "")
+		_ = s.xs.Close() // mellium's SetCloseDeadline races with Serve; our own timeout follows
 		select {
 		case <-s.done:
 		case <-ctx.Done():
@@ -278,5 +326,10 @@ func (c *Client) hangUp(graceful bool) bool {
 	}
 	s.fail(ErrClosed)
 	<-s.done
+	if graceful {
+		c.mu.Lock()
+		c.requeueLocked()
+		c.mu.Unlock()
+	}
 	return true
 }

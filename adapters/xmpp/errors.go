@@ -141,3 +141,27 @@ func (e *MalformedError) Error() string {
 func (e *MalformedError) Unwrap() error { return e.Err }
 
 var errBadShow = errors.New("show must be empty, away, chat, dnd or xa")
+
+// Stream management (XEP-0198) faults.
+var (
+	errNoAck   = errors.New("xmpp: the server stopped acknowledging our stanzas")
+	errSMCount = errors.New("xmpp: the server's stream management count is ahead of ours")
+)
+
+// UndeliveredError tells the Handler (through HandleError) about messages from Send that, as far as the
+// client knows, never reached the server: the client was closed while they were still queued, or
+// written but not acknowledged (XEP-0198). The messages are in the order they were sent.
+type UndeliveredError struct {
+	Messages []UndeliveredMessage
+}
+
+// UndeliveredMessage is one message of an UndeliveredError.
+type UndeliveredMessage struct {
+	ID string  // the id Send returned
+	To jid.JID // the recipient
+}
+
+// Error says how many messages were not delivered.
+func (e *UndeliveredError) Error() string {
+	return fmt.Sprintf("xmpp: %d message(s) may not have reached the server before the connection was closed", len(e.Messages))
+}

@@ -3,7 +3,6 @@ package xmpp
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -19,7 +18,8 @@ import (
 // next read or write, from an unrelated caller, then fails with "i/o timeout" and the session is lost:
 // under CPU load a Send just after connecting was queued that way instead of sent.
 //
-// Contexts are enforced by closing the connection instead (see watch and session.encode).
+// Contexts are enforced by closing the connection instead (see watch and session.write); our own
+// writes never hand a context to mellium at all.
 type guardConn struct{ net.Conn }
 
 func (guardConn) SetDeadline(time.Time) error      { return nil }
@@ -54,22 +54,4 @@ func watch(ctx context.Context, cut func()) (end func() bool) {
 		over = true
 		return cutDone
 	}
-}
-
-// encode writes v on the session. If ctx ends during the write, the session is failed (a write cut
-// halfway leaves the stream unusable) and ctx's error returned; a context that ended before the write
-// leaves the session alone. Any write error also fails the session.
-func (s *session) encode(ctx context.Context, v interface{}) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	end := watch(ctx, func() { s.fail(fmt.Errorf("xmpp: write interrupted: %w", ctx.Err())) })
-	err := s.s.Encode(ctx, v)
-	if end() {
-		return ctx.Err()
-	}
-	if err != nil {
-		s.fail(err)
-	}
-	return err
 }

@@ -1,12 +1,10 @@
 package xmpp
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 
 	"mellium.im/xmlstream"
-	"mellium.im/xmpp/stanza"
 )
 
 const nsDiscoInfo = "http://jabber.org/protocol/disco#info"
@@ -115,43 +113,4 @@ func featureList() []discoFeature {
 		out[i] = discoFeature{Var: f}
 	}
 	return out
-}
-
-// iqSet sends an IQ set with payload and waits for the result; an error reply is returned as a
-// stanza.Error.
-func iqSet(ctx context.Context, s *session, payload interface{}) error {
-	return iqDo(ctx, s, stanza.IQ{Type: stanza.SetIQ}, payload, nil)
-}
-
-// iqDo sends payload in iq, waits for the answer and decodes its payload into v (if not nil).
-func iqDo(ctx context.Context, s *session, iq stanza.IQ, payload interface{}, v interface{}) error {
-	resp, err := s.s.EncodeIQElement(ctx, payload, iq)
-	if err != nil {
-		return err
-	}
-	defer resp.Close()
-	tok, err := resp.Token()
-	if err != nil {
-		return err
-	}
-	start, ok := tok.(xml.StartElement)
-	if !ok {
-		return fmt.Errorf("xmpp: expected an IQ answer, got %T", tok)
-	}
-	if _, err := stanza.UnmarshalIQError(resp, start); err != nil {
-		return err
-	}
-	if v == nil {
-		return nil
-	}
-	d := xml.NewTokenDecoder(xmlstream.Inner(resp))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return nil // no payload
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return d.DecodeElement(v, &se)
-		}
-	}
 }

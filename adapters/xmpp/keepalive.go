@@ -27,7 +27,7 @@ func (c *Client) keepalive(s *session) {
 		start := time.Now()
 		// A ping not answered in time, or whose write is stuck, ends the session.
 		end := watch(ctx, func() { s.fail(classify(ErrKeepalive, ctx.Err())) })
-		err := ping.Send(ctx, s.s, domain)
+		err := iqDo(ctx, s, stanza.IQ{Type: stanza.GetIQ, To: domain}, &pingQuery{}, nil)
 		cut := end()
 		cancel()
 		var se stanza.Error
@@ -51,5 +51,10 @@ func (c *Client) keepalive(s *session) {
 	}
 }
 
-// pingIQ is the payload of an incoming ping.
+// nsPing names the payload of a ping.
 var nsPing = xml.Name{Space: ping.NS, Local: "ping"}
+
+// pingQuery is the payload of our ping.
+type pingQuery struct {
+	XMLName xml.Name `xml:"urn:xmpp:ping ping"`
+}

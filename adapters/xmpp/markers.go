@@ -12,5 +12,5 @@ func (c *Client) SendDisplayed(ctx context.Context, to jid.JID, id string) error
 	if id == "" {
 		return errors.New("xmpp: a displayed marker needs the id of the message")
 	}
-	return c.enqueue(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", Displayed: &idElem{ID: id}})
+	return c.enqueueWire(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", Displayed: &idElem{ID: id}})
 }

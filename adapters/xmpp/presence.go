@@ -24,6 +24,7 @@ type wirePresence struct {
 // presenceOut is an outgoing presence.
 type presenceOut struct {
 	XMLName  xml.Name `xml:"jabber:client presence"`
+	ID       string   `xml:"id,attr,omitempty"`
 	To       string   `xml:"to,attr,omitempty"`
 	Type     string   `xml:"type,attr,omitempty"`
 	Show     string   `xml:"show,omitempty"`
@@ -33,11 +34,8 @@ type presenceOut struct {
 	Caps *capsElem `xml:",omitempty"` // XEP-0115, for PEP notifications (caps.go)
 }
 
-func presenceUnavailable() xml.TokenReader {
-	return xmlstream.Wrap(nil, xml.StartElement{
-		Name: xml.Name{Space: stanza.NSClient, Local: "presence"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: "unavailable"}},
-	})
+func presenceUnavailable() *presenceOut {
+	return &presenceOut{ID: randomID(), Type: string(stanza.UnavailablePresence)}
 }
 
 // handlePresence updates the presence cache and posts the presence.
@@ -120,7 +118,7 @@ func (c *Client) SetPresence(ctx context.Context, show, status string) error {
 }
 
 func (c *Client) sendPresence(ctx context.Context, s *session, show, status string) error {
-	return s.encode(ctx, &presenceOut{Show: show, Status: status, Caps: ourCaps()})
+	return s.encode(ctx, &presenceOut{ID: randomID(), Show: show, Status: status, Caps: ourCaps()}, outOther, "", "")
 }
 
 // subscribe sends a presence of the given subscription type to j.
@@ -129,7 +127,7 @@ func (c *Client) subscription(ctx context.Context, j jid.JID, typ stanza.Presenc
 	if err != nil {
 		return err
 	}
-	return s.encode(ctx, &presenceOut{To: j.Bare().String(), Type: string(typ)})
+	return s.encode(ctx, &presenceOut{ID: randomID(), To: j.Bare().String(), Type: string(typ)}, outOther, "", j.Bare().String())
 }
 
 // ApproveSubscription answers a contact's subscription request (a Presence of type subscribe):

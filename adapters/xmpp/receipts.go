@@ -12,5 +12,5 @@ func (c *Client) SendReceipt(ctx context.Context, to jid.JID, id string) error {
 	if id == "" {
 		return errors.New("xmpp: a receipt needs the id of the message")
 	}
-	return c.enqueue(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", Received: &idElem{ID: id}})
+	return c.enqueueWire(ctx, &wireOut{ID: randomID(), To: to.String(), Type: "chat", Received: &idElem{ID: id}})
 }

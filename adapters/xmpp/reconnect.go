@@ -7,7 +7,8 @@ import (
 )
 
 // Run keeps the session up until ctx is done or Close is called: it connects if Connect was not called
-// (or failed), and after a lost connection it reconnects with exponential backoff. It returns at once
+// (or failed), and after a lost connection it reconnects with exponential backoff (the first attempt at
+// once when the session can be resumed, XEP-0198). It returns at once
 // if Run is already active. A refused login (ErrAuth) ends Run with StateLoggedOut.
 func (c *Client) Run(ctx context.Context) {
 	c.mu.Lock()
@@ -26,6 +27,16 @@ func (c *Client) Run(ctx context.Context) {
 		close(runDone)
 	}()
 	log := c.log.With().Str("loop", "run").Logger()
+	// Close also ends a connection attempt under way (instead of waiting for its timeout).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.closeCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 
 	attempt := 0
 	var last error
@@ -68,16 +79,24 @@ func (c *Client) Run(ctx context.Context) {
 		select {
 		case <-s.done:
 			err := s.cause()
+			resumable := s.sm.Load().resumable()
 			c.mu.Lock()
 			if c.cur == s {
 				c.cur, c.online = nil, false
-				c.presences = map[string]map[string]Presence{}
+				if !resumable {
+					c.presences = map[string]map[string]Presence{}
+				}
 			}
 			c.mu.Unlock()
-			log.Warn().Err(err).Msg("Connection lost")
+			log.Warn().Err(err).Bool("resumable", resumable).Msg("Connection lost")
 			c.state(StateDisconnected, err)
 			last = err
 			attempt = 1
+			if resumable && time.Since(s.started) >= c.cfg.ReconnectMin {
+				// Resume at once, while the server still holds the session (XEP-0198 §5); a session
+				// that keeps dropping right away waits like any other.
+				attempt = 0
+			}
 		case <-c.closeCh:
 			return // Close hangs up
 		case <-ctx.Done():

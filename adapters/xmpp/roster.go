@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"sort"
 
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 )
@@ -42,9 +41,7 @@ func (c *Client) items(ws []wireItem) []RosterItem {
 // fetchRoster gets the whole roster (RFC 6121 §2.2) and replaces the cache.
 func (c *Client) fetchRoster(ctx context.Context, s *session) ([]RosterItem, error) {
 	var q rosterQuery
-	err := s.s.UnmarshalIQElement(ctx,
-		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsRoster, Local: "query"}}),
-		stanza.IQ{Type: stanza.GetIQ}, &q)
+	err := iqDo(ctx, s, stanza.IQ{Type: stanza.GetIQ}, &rosterQuery{}, &q)
 	if err != nil {
 		return nil, err
 	}

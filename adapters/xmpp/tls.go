@@ -35,10 +35,18 @@ func tlsConfig(cfg *Config, domain string) (*tls.Config, error) {
 	}, nil
 }
 
-// negState records what happened during one stream negotiation, for error classification.
+// negState records what happened during one stream negotiation, for error classification and for
+// stream management (XEP-0198).
 type negState struct {
 	tlsOffered  bool // the server listed STARTTLS
 	tlsRequired bool // … marked <required/>
+
+	resume       *smState // set by the caller: the lost session to resume instead of binding
+	smOffered    bool     // the server offers stream management (after authentication)
+	resumed      bool     // resume was resumed
+	resent       int      // stanzas written again after resuming
+	resumeFailed string   // the server's condition when resumption failed
+	resumeNote   string   // a count mismatch seen in the server's <failed/>
 }
 
 // startTLSSeen, used with tls: disabled, only notes that the server offers STARTTLS (and whether it

@@ -64,7 +64,8 @@ type Handler interface {
 	HandleRoster(items []RosterItem, push bool)
 	// HandleConnState gets connection state changes.
 	HandleConnState(s ConnState, err error)
-	// HandleError gets errors not tied to a call, e.g. a message error stanza (see *StanzaError).
+	// HandleError gets errors not tied to a call, e.g. a message error stanza (see *StanzaError), or
+	// messages that never reached the server when the client was closed (*UndeliveredError).
 	HandleError(err error)
 }
 

@@ -113,6 +113,13 @@ type discoQuery struct {
 	XMLName xml.Name
 }
 
+// getSlot asks the upload service at svc for a slot for f (XEP-0363 §4).
+func getSlot(ctx context.Context, s *session, svc jid.JID, f upload.File) (upload.Slot, error) {
+	var slot upload.Slot
+	err := iqDo(ctx, s, stanza.IQ{Type: stanza.GetIQ, To: svc}, f, &slot)
+	return slot, err
+}
+
 // Upload stores a file via XEP-0363: it asks the server's upload service for a slot, PUTs body there
 // (size bytes, with the slot's headers) and returns the URL to fetch it from.
 func (c *Client) Upload(ctx context.Context, filename string, size int64, contentType string, body io.Reader) (getURL string, err error) {
@@ -130,7 +137,7 @@ func (c *Client) Upload(ctx context.Context, filename string, size int64, conten
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	slot, err := upload.GetSlot(ctx, upload.File{Name: filename, Size: int(size), Type: contentType}, svc.addr, s.s)
+	slot, err := getSlot(ctx, s, svc.addr, upload.File{Name: filename, Size: int(size), Type: contentType})
 	if err != nil {
 		return "", fmt.Errorf("xmpp: the upload service refused the file: %w", err)
 	}
@@ -307,7 +314,7 @@ func (c *Client) ownUpload(ctx context.Context, u *url.URL, always bool) bool {
 	if svc, err = c.discoverUpload(ctx, s); err != nil {
 		return false
 	}
-	slot, err := upload.GetSlot(ctx, upload.File{Name: "offrecord-probe.txt", Size: 1, Type: "text/plain"}, svc.addr, s.s)
+	slot, err := getSlot(ctx, s, svc.addr, upload.File{Name: "offrecord-probe.txt", Size: 1, Type: "text/plain"})
 	if err != nil || slot.GetURL == nil {
 		c.log.Debug().Err(err).Msg("Could not learn where the upload service keeps its files")
 		return false
