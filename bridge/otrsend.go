@@ -42,6 +42,15 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 			return false, nil
 		}
 	}
+	if xc := c.xmpp(); xc == nil || !xc.Connected() {
+		// Never queued while the connection is down: after a reconnect the
+		// buddy may be offline for a while, its server would store some of
+		// the queued OTR messages and deliver later ones first, and OTR
+		// cannot read messages out of order — the message would be lost
+		// after a success status.
+		return true, bridgev2.WrapErrorInStatus(errors.New(otrDisconnectedText)).WithStatus(event.MessageStatusFail).
+			WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
+	}
 	var body string
 	switch msg.Content.MsgType {
 	case event.MsgText, event.MsgNotice, event.MsgEmote:
@@ -94,6 +103,9 @@ func (l *otrLayer) refuse(key otrKey, reason string) error {
 // otrRefusal is the message status of a Matrix message OTR did not send:
 // failed for good (retrying would not help), with the reason and no extra
 // notice from bridgev2.
+// otrDisconnectedText refuses an OTR message while the XMPP connection is down.
+var otrDisconnectedText = "Not sent: the connection to the XMPP server is down, and messages off the record are never queued. Send it again once the bridge is connected."
+
 func otrRefusal(reason string) error {
 	return bridgev2.WrapErrorInStatus(errors.New(reason)).WithStatus(event.MessageStatusFail).
 		WithIsCertain(true).WithSendNotice(false).WithErrorAsMessage()
