@@ -301,6 +301,11 @@ func (c *dataMsg) deserialize(msg []byte, v otrVersion) error {
 	}
 
 	msg = msg[len(c.serializeUnsignedCache):]
+	// offrecord patch: a message cut short in its MAC is refused; otr3
+	// sliced past its end and panicked.
+	if len(msg) < v.hashLength() {
+		return newOtrError("dataMsg.deserialize corrupted authenticator")
+	}
 	c.authenticator = msg[0:v.hashLength()]
 	msg = msg[len(c.authenticator):]
 
