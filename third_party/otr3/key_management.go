@@ -134,6 +134,11 @@ type keyManagementContext struct {
 	// current and previous key). An entry is wiped when one of its keys
 	// rotates out, and by wipe.
 	sessionKeys []cachedSessionKeys
+
+	// ourPubMPICache is ourPubMPIOf serialized as an MPI, for the data
+	// messages we send (offrecord patch; see ourPubMPI).
+	ourPubMPICache []byte
+	ourPubMPIOf    *big.Int
 }
 
 // forgetSessionKeys wipes and drops the cached session keys for which
