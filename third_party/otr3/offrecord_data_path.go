@@ -179,8 +179,7 @@ func (c *Conversation) genDataMsgInto(buf []byte, message []byte, flag byte, tlv
 	// for a retransmission; otr3 kept every message sent in the session (and
 	// heartbeats and TLV-only messages as empty ones), and resent them all.
 	if len(message) > 0 {
-		c.resend.clear()
-		c.lastMessage(message)
+		c.resend.keepOnly(message)
 	}
 
 	// keys stay cached (and locked) until their key pair rotates out.

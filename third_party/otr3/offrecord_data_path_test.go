@@ -139,3 +139,27 @@ func Test_mpiEqual(t *testing.T) {
 		assertEquals(t, mpiEqual(big.NewInt(v).Bytes(), big.NewInt(v)), true)
 	}
 }
+
+func Test_Send_leavesTheCallersTextAsItWas(t *testing.T) {
+	alice, _ := securePair(t)
+	text := []byte("do not touch")
+	_, err := alice.Send(text)
+	assertNil(t, err)
+	assertEquals(t, string(text), "do not touch")
+}
+
+func Test_resend_keepOnlyWipesTheMessageItReplaces(t *testing.T) {
+	alice, bob := securePair(t)
+	msgs, err := alice.Send(ValidMessage("first secret"))
+	assertNil(t, err)
+	_, _, err = bob.Receive(msgs[0])
+	assertNil(t, err)
+	old := alice.resend.messages.m[0].m
+	_, err = alice.Send(ValidMessage("second"))
+	assertNil(t, err)
+	assertEquals(t, len(alice.resend.messages.m), 1)
+	assertEquals(t, string(alice.resend.messages.m[0].m), "second")
+	if bytes.Contains(old[:cap(old)], []byte("secret")) {
+		t.Fatal("the replaced message was not wiped")
+	}
+}
