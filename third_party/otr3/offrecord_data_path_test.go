@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"math/big"
 	"testing"
+	"time"
 )
 
 // decodeWire returns the binary data message inside an unfragmented wire message.
@@ -162,4 +163,29 @@ func Test_resend_keepOnlyWipesTheMessageItReplaces(t *testing.T) {
 	if bytes.Contains(old[:cap(old)], []byte("secret")) {
 		t.Fatal("the replaced message was not wiped")
 	}
+}
+
+func Test_SetHeartbeatClock_timesTheHeartbeats(t *testing.T) {
+	alice, bob := securePair(t)
+	now := time.Unix(1_700_000_000, 0)
+	bob.SetHeartbeatClock(func() time.Time { return now })
+	msgs, err := bob.Send(ValidMessage("from bob"))
+	assertNil(t, err)
+	_, _, err = alice.Receive(msgs[0])
+	assertNil(t, err)
+	assertEquals(t, bob.heartbeat.lastSent, now)
+
+	msgs, err = alice.Send(ValidMessage("soon after"))
+	assertNil(t, err)
+	_, out, err := bob.Receive(msgs[0])
+	assertNil(t, err)
+	assertEquals(t, len(out), 0) // bob wrote less than a minute ago, by his clock
+
+	now = now.Add(2 * heartbeatInterval)
+	msgs, err = alice.Send(ValidMessage("much later"))
+	assertNil(t, err)
+	_, out, err = bob.Receive(msgs[0])
+	assertNil(t, err)
+	assertEquals(t, len(out), 1) // a heartbeat
+	assertEquals(t, bob.heartbeat.lastSent, now)
 }
