@@ -259,8 +259,8 @@ func (k *keyManagementContext) calculateDHSessionKeys(ourKeyID, theirKeyID uint3
 		return ret, err
 	}
 
-	for _, e := range k.sessionKeys {
-		if e.ourKeyID == ourKeyID && e.theirKeyID == theirKeyID {
+	for i := range k.sessionKeys { // offrecord patch: by index, no copy of each entry
+		if e := &k.sessionKeys[i]; e.ourKeyID == ourKeyID && e.theirKeyID == theirKeyID {
 			return e.keys, nil
 		}
 	}
