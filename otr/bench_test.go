@@ -310,7 +310,8 @@ func buildLibotrProgram(name string) (string, error) {
 // BenchmarkLibotrPrimitives runs testdata/libotrprims.c: what libotr's
 // base64, HMAC-SHA1 and AES-CTR calls cost per data message, at libotr's
 // and at otr3's (padded) sizes, as ns metrics (the Go standard library's
-// side: BenchmarkPrimitives in third_party/otr3).
+// side: BenchmarkPrimitives in third_party/otr3). Each iteration runs the
+// whole program: use -benchtime=1x.
 func BenchmarkLibotrPrimitives(b *testing.B) {
 	bin, err := buildLibotrProgram("libotrprims")
 	if err != nil {
