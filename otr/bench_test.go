@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/offrecord/offrecord/internal/libotrpeer"
 )
@@ -54,13 +56,19 @@ func BenchmarkKeyGen(b *testing.B) {
 	})
 }
 
-// benchPair is two Managers wired back to back, b accepting by policy.
-func benchPair(b *testing.B) (*Manager, *Manager) {
+// bridgeExpireInterval is the bridge's Config.ExpireInterval (bridge/otr.go):
+// the message benchmarks run the Managers as the bridge does, expire loop
+// (and coarse clock) included.
+const bridgeExpireInterval = time.Second
+
+// benchPair is two Managers wired back to back, b accepting by policy,
+// with the given Config.ExpireInterval.
+func benchPair(b *testing.B, expire time.Duration) (*Manager, *Manager) {
 	var ma, mb *Manager
 	lim := Limits{MaxAKEPerMinute: 1 << 30, MaxSessions: 1 << 30, MaxSessionsPerAccount: 1 << 30}
-	ma = NewManager(Config{ExpireInterval: -1, Limits: lim,
+	ma = NewManager(Config{ExpireInterval: expire, Limits: lim,
 		Send: func(_, peer, w string) { _, _ = mb.Receive(peer, alice, w) }})
-	mb = NewManager(Config{ExpireInterval: -1, Limits: lim, Policy: PolicyOpportunistic,
+	mb = NewManager(Config{ExpireInterval: expire, Limits: lim, Policy: PolicyOpportunistic,
 		Send: func(account, _, w string) { _, _ = ma.Receive(alice, account, w) }})
 	b.Cleanup(func() { _ = ma.Close(); _ = mb.Close() })
 	return ma, mb
@@ -68,7 +76,7 @@ func benchPair(b *testing.B) (*Manager, *Manager) {
 
 // BenchmarkAKE: a full AKE, both sides, including the per-session key.
 func BenchmarkAKE(b *testing.B) {
-	ma, mb := benchPair(b)
+	ma, mb := benchPair(b, bridgeExpireInterval)
 	_ = ma.Start(alice, "warm")
 	i := 0
 	for b.Loop() {
@@ -91,7 +99,7 @@ func BenchmarkAKE(b *testing.B) {
 func BenchmarkMessage(b *testing.B) {
 	for _, size := range []int{100, 4096} {
 		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
-			ma, mb := benchPair(b)
+			ma, mb := benchPair(b, bridgeExpireInterval)
 			_ = ma.Start(alice, bob)
 			msg := bytes.Repeat([]byte("x"), size)
 			i := 0
@@ -119,9 +127,9 @@ func BenchmarkMessageOneWay(b *testing.B) {
 	var ma, mb *Manager
 	var wire, last, back int // bytes of alice's current message (all fragments), her last one, bob's
 	lim := Limits{MaxAKEPerMinute: 1 << 30, MaxSessions: 1 << 30, MaxSessionsPerAccount: 1 << 30}
-	ma = NewManager(Config{ExpireInterval: -1, Limits: lim,
+	ma = NewManager(Config{ExpireInterval: bridgeExpireInterval, Limits: lim,
 		Send: func(_, peer, w string) { wire += len(w); _, _ = mb.Receive(peer, alice, w) }})
-	mb = NewManager(Config{ExpireInterval: -1, Limits: lim, Policy: PolicyOpportunistic,
+	mb = NewManager(Config{ExpireInterval: bridgeExpireInterval, Limits: lim, Policy: PolicyOpportunistic,
 		Send: func(account, _, w string) { back += len(w); _, _ = ma.Receive(alice, account, w) }})
 	b.Cleanup(func() { _ = ma.Close(); _ = mb.Close() })
 	_ = ma.Start(alice, bob)
@@ -133,6 +141,7 @@ func BenchmarkMessageOneWay(b *testing.B) {
 	}
 	msg := bytes.Repeat([]byte("x"), 100)
 	first := 0
+	cpu0, n := processCPU(), 0
 	for b.Loop() {
 		wire = 0
 		if err := ma.Send(alice, bob, msg); err != nil {
@@ -142,8 +151,10 @@ func BenchmarkMessageOneWay(b *testing.B) {
 		if first == 0 {
 			first = last
 		}
+		n++
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(n), "cpu-ns/op")
 	// Bob answers, then alice writes again: the MAC keys revealed now are
 	// those of all the messages above.
 	back = 0
@@ -165,7 +176,7 @@ func BenchmarkMessageOneWay(b *testing.B) {
 func BenchmarkSessionMemory(b *testing.B) {
 	n := benchSessions()
 	for b.Loop() {
-		ma, mb := benchPair(b)
+		ma, mb := benchPair(b, -1) // no expire loop touching the sessions measured
 		_ = ma.Start(alice, "warm")
 		runtime.GC()
 		var m0, m1 runtime.MemStats
@@ -185,6 +196,22 @@ func BenchmarkSessionMemory(b *testing.B) {
 		b.ReportMetric(perSide, "bytes/session")
 		b.ReportMetric(perSide*float64(n)/(1<<20), "MiB/side")
 		b.ReportMetric(float64(n), "sessions")
+		// Then a message each way on every session: the session keys, AES
+		// and HMAC states and buffers kept once both sides have written.
+		msg := bytes.Repeat([]byte("x"), 100)
+		for i := range n {
+			peer := "bob" + strconv.Itoa(i)
+			if err := ma.Send(alice, peer, msg); err != nil {
+				b.Fatal(err)
+			}
+			if err := mb.Send(peer, alice, msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var m2 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m2)
+		b.ReportMetric(float64(m2.HeapAlloc-m0.HeapAlloc)/float64(2*n), "bytes/session-after-messages")
 		runtime.KeepAlive(ma)
 		runtime.KeepAlive(mb)
 	}
@@ -218,6 +245,14 @@ func BenchmarkLibotrOneWay(b *testing.B) {
 		switch f[0] {
 		case "oneway100":
 			b.ReportMetric(v, "libotr-ns/op")
+		case "oneway100_cpu":
+			b.ReportMetric(v, "libotr-cpu-ns/op")
+		case "oneway255":
+			b.ReportMetric(v, "libotr255-ns/op")
+		case "oneway255_cpu":
+			b.ReportMetric(v, "libotr255-cpu-ns/op")
+		case "oneway255_wire":
+			b.ReportMetric(v, "libotr255-wire-bytes")
 		case "first_wire":
 			b.ReportMetric(v, "first-wire-bytes")
 		case "last_wire":
@@ -230,6 +265,15 @@ func BenchmarkLibotrOneWay(b *testing.B) {
 	}
 }
 
+// processCPU is the CPU time the process has used (user and system, all
+// threads: the garbage collector's included). Per message, it is steadier
+// than the elapsed time on a machine shared with other work.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // minOneWay is the fewest messages libotroneway.c is asked for: a short
 // loop's time swings with the machine's load.
 const minOneWay = 20000
@@ -240,23 +284,52 @@ var (
 	oneWayErr  error
 )
 
-// buildOneWay compiles testdata/libotroneway.c with libotr (cc, pkg-config)
-// into the test's temporary directory.
-func buildOneWay() (string, error) {
+// buildOneWay compiles testdata/libotroneway.c.
+func buildOneWay() (string, error) { return buildLibotrProgram("libotroneway") }
+
+// buildLibotrProgram compiles testdata/name.c with libotr and libgcrypt
+// (cc, pkg-config) into a temporary directory.
+func buildLibotrProgram(name string) (string, error) {
 	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "libotr").Output()
 	if err != nil {
 		return "", fmt.Errorf("%w (pkg-config: %v)", libotrpeer.ErrNoLibotr, err)
 	}
-	dir, err := os.MkdirTemp("", "libotroneway")
+	dir, err := os.MkdirTemp("", name)
 	if err != nil {
 		return "", err
 	}
-	bin := dir + "/libotroneway"
-	args := append([]string{"-O2", "-Wall", "-o", bin, "testdata/libotroneway.c"}, strings.Fields(string(flags))...)
+	bin := dir + "/" + name
+	args := append([]string{"-O2", "-Wall", "-o", bin, "testdata/" + name + ".c"}, strings.Fields(string(flags))...)
+	args = append(args, "-lgcrypt")
 	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cc libotroneway.c: %v\n%s", err, out)
+		return "", fmt.Errorf("cc %s.c: %v\n%s", name, err, out)
 	}
 	return bin, nil
+}
+
+// BenchmarkLibotrPrimitives runs testdata/libotrprims.c: what libotr's
+// base64, HMAC-SHA1 and AES-CTR calls cost per data message, at libotr's
+// and at otr3's (padded) sizes, as ns metrics (the Go standard library's
+// side: BenchmarkPrimitives in third_party/otr3). Each iteration runs the
+// whole program: use -benchtime=1x.
+func BenchmarkLibotrPrimitives(b *testing.B) {
+	bin, err := buildLibotrProgram("libotrprims")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		out, err := exec.Command(bin, "200000").Output()
+		if err != nil {
+			b.Fatalf("libotrprims: %v", err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) == 3 {
+				v, _ := strconv.ParseFloat(f[1], 64)
+				b.ReportMetric(v, f[0]+"-ns")
+			}
+		}
+	}
 }
 
 // BenchmarkLibotr runs the libotr benchmark program once and reports its figures.

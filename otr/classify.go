@@ -1,9 +1,6 @@
 package otr
 
-import (
-	"bytes"
-	"encoding/base64"
-)
+import "bytes"
 
 // kind is what a complete (reassembled) wire message is.
 type kind int
@@ -48,29 +45,24 @@ func classify(wire []byte) kind {
 	return kindUnknownOTR
 }
 
-// encodedKind reads the message type byte from the start of base64 data.
+// encodedKind reads the message type from the start of base64 data: its
+// first four characters are the protocol version (2 or 3) and the type
+// byte, as otr3 tells them apart (without decoding them).
 func encodedKind(b64 []byte) kind {
 	if len(b64) < 4 {
 		return kindUnknownOTR
 	}
-	var head [3]byte
-	if _, err := base64.StdEncoding.Decode(head[:], b64[:4]); err != nil {
-		return kindUnknownOTR
-	}
-	if head[0] != 0 || (head[1] != 2 && head[1] != 3) {
-		return kindUnknownOTR
-	}
-	switch head[2] {
-	case 0x02:
-		return kindDHCommit
-	case 0x0a:
-		return kindDHKey
-	case 0x11:
-		return kindRevealSig
-	case 0x12:
-		return kindSig
-	case 0x03:
+	switch string(b64[:4]) {
+	case "AAMD", "AAID":
 		return kindData
+	case "AAMC", "AAIC":
+		return kindDHCommit
+	case "AAMK", "AAIK":
+		return kindDHKey
+	case "AAMR", "AAIR":
+		return kindRevealSig
+	case "AAMS", "AAIS":
+		return kindSig
 	}
 	return kindUnknownOTR
 }

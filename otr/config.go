@@ -134,6 +134,8 @@ type Config struct {
 	// request is declined. Default 5 min.
 	AcceptTimeout time.Duration
 	// IdleTimeout ends and forgets a session with no traffic. Default 30 min.
+	// With the system clock and the expire loop running, activity is noted
+	// to within a second (see coarseClock).
 	IdleTimeout time.Duration
 	// ExpireInterval is how often the Manager checks timeouts itself. Default
 	// 5 s; negative turns the ticker off (call Expire yourself).

@@ -16,6 +16,11 @@ type Manager struct {
 	cfg     Config
 	keys    keySource
 	limiter akeLimiter
+	// activity is the clock of the per-message times: the coarse clock
+	// ticked by the expire loop when the system clock is in use, else
+	// cfg.Clock.
+	activity Clock
+	coarse   *coarseClock // nil unless in use
 
 	mu          sync.Mutex
 	sessions    map[sessionKey]*session        // guarded by mu
@@ -28,7 +33,9 @@ type Manager struct {
 }
 
 // NewManager returns a Manager for cfg. Unless cfg.ExpireInterval is
-// negative it runs a goroutine that calls Expire; Close stops it.
+// negative it runs a goroutine that calls Expire (and, with the system
+// clock, reads the clock once a second for the times noted on every
+// message); Close stops it.
 func NewManager(cfg Config) *Manager {
 	cfg = cfg.withDefaults()
 	m := &Manager{
@@ -41,7 +48,12 @@ func NewManager(cfg Config) *Manager {
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}
+	m.activity = cfg.Clock
 	if cfg.ExpireInterval > 0 {
+		if _, system := cfg.Clock.(systemClock); system {
+			m.coarse = newCoarseClock()
+			m.activity = m.coarse
+		}
 		go m.expireLoop(cfg.ExpireInterval)
 	} else {
 		close(m.done)
@@ -53,10 +65,18 @@ func (m *Manager) expireLoop(every time.Duration) {
 	defer close(m.done)
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var clock <-chan time.Time
+	if m.coarse != nil {
+		ct := time.NewTicker(coarseResolution)
+		defer ct.Stop()
+		clock = ct.C
+	}
 	for {
 		select {
 		case <-m.stop:
 			return
+		case <-clock:
+			m.coarse.tick()
 		case <-t.C:
 			m.Expire()
 		}

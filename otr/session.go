@@ -70,6 +70,9 @@ func (s *session) newConversation() *otr3.Conversation {
 	c.SetSMPEventHandler(smpHandler{s})
 	c.SetMessageEventHandler(messageHandler{s})
 	c.SetErrorMessageHandler(errorTextHandler{})
+	if s.m.coarse != nil {
+		c.SetHeartbeatClock(s.m.coarse.Now)
+	}
 	return c
 }
 
@@ -131,7 +134,9 @@ func (s *session) ownFingerprint() string {
 	return fingerprintOf(s.ownKey.PublicKey())
 }
 
-func (s *session) touch() { s.lastActive = s.m.cfg.Clock.Now() }
+// touch notes activity, by the Manager's activity clock: with the system
+// clock, idle time is measured to within a second.
+func (s *session) touch() { s.lastActive = s.m.activity.Now() }
 
 // ---- transitions ----
 

@@ -2,7 +2,7 @@ package otr3
 
 import (
 	"encoding/base64"
-	"encoding/binary"
+	"math/big"
 )
 
 type dataMessageExtra struct {
@@ -14,71 +14,8 @@ func (c *Conversation) genDataMsg(message []byte, tlvs ...tlv) (dataMsg, dataMes
 }
 
 func (c *Conversation) genDataMsgWithFlag(message []byte, flag byte, tlvs ...tlv) (dataMsg, dataMessageExtra, error) {
-	if c.msgState != encrypted {
-		return dataMsg{}, dataMessageExtra{}, errCannotSendUnencrypted
-	}
-
-	keys, err := c.keys.calculateDHSessionKeys(c.keys.ourKeyID-1, c.keys.theirKeyID, c.version)
-	if err != nil {
-		return dataMsg{}, dataMessageExtra{}, err
-	}
-
-	topHalfCtr := [8]byte{}
-	counter := c.keys.counterHistory.findCounterFor(c.keys.ourKeyID-1, c.keys.theirKeyID)
-	if counter.ourCounter == 0 {
-		counter.ourCounter = 1
-	}
-
-	binary.BigEndian.PutUint64(topHalfCtr[:], counter.ourCounter)
-	counter.ourCounter++
-
-	plain := plainDataMsg{
-		message: message,
-		tlvs:    tlvs,
-	}
-
-	block, err := keys.sendingCipher()
-	if err != nil {
-		return dataMsg{}, dataMessageExtra{}, err
-	}
-	encrypted := plain.encryptWith(block, topHalfCtr)
-
-	header, err := c.messageHeader(msgTypeData)
-	if err != nil {
-		return dataMsg{}, dataMessageExtra{}, err
-	}
-
-	dataMessage := dataMsg{
-		flag:           flag,
-		senderKeyID:    c.keys.ourKeyID - 1,
-		recipientKeyID: c.keys.theirKeyID,
-		y:              c.keys.ourCurrentDHKeys.pub,
-		topHalfCtr:     topHalfCtr,
-		encryptedMsg:   encrypted,
-		oldMACKeys:     c.keys.revealMACKeys(),
-	}
-
-	// fmt.Printf("sendingMACKey: len: %d %X\n", len(keys.sendingMACKey), keys.sendingMACKey)
-	dataMessage.signWith(keys.sendingHMAC(c.version), header)
-
-	c.updateMayRetransmitTo(noRetransmit)
-	// offrecord patch: like libotr, only the last message with text is kept
-	// for a retransmission; otr3 kept every message sent in the session (and
-	// heartbeats and TLV-only messages as empty ones), and resent them all.
-	if len(message) > 0 {
-		c.resend.clear()
-		c.lastMessage(message)
-	}
-
-	// keys stay cached (and locked) until their key pair rotates out.
-	// offrecord patch: the extra symmetric key is copied out only for the
-	// message that announces its use, not for every message.
-	var x dataMessageExtra
-	if hasTLV(tlvs, tlvTypeExtraSymmetricKey) {
-		x = dataMessageExtra{makeCopy(keys.extraKey)}
-	}
-
-	return dataMessage, x, nil
+	// offrecord patch: built in one buffer of its own (see genDataMsgInto).
+	return c.genDataMsgInto(nil, message, flag, tlvs...)
 }
 
 func extractDataMessageFlag(msg []byte) byte {
@@ -89,19 +26,17 @@ func extractDataMessageFlag(msg []byte) byte {
 }
 
 func (c *Conversation) createSerializedDataMessage(msg []byte, flag byte, tlvs []tlv) ([]ValidMessage, dataMessageExtra, error) {
-	dataMsg, x, err := c.genDataMsgWithFlag(msg, flag, tlvs...)
+	// offrecord patch: the message is built in a pooled buffer, which
+	// holds only what goes on the wire once it is encoded (the plaintext
+	// was encrypted in place), and goes back to the pool afterwards.
+	bp := getDataBuffer()
+	defer putDataBuffer(bp)
+	dataMsg, x, err := c.genDataMsgInto(*bp, msg, flag, tlvs...)
 	if err != nil {
 		return nil, dataMessageExtra{}, err
 	}
-
-	// offrecord patch: header and message serialized into one buffer.
-	var header []byte
-	if dataMsg.framed == nil {
-		if header, err = c.messageHeader(msgTypeData); err != nil {
-			return nil, dataMessageExtra{}, err
-		}
-	}
-	res := dataMsg.frame(header, c.version)
+	res := dataMsg.frame(nil, c.version)
+	*bp = res
 
 	c.updateLastSent()
 	return c.fragEncode(res), x, nil
@@ -140,8 +75,14 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
-	if err = dataMessage.deserialize(msg, c.version); err != nil {
+	// offrecord patch: the peer's DH value is, but for the message after a
+	// key rotation, the key we already have: no new big.Int for it then.
+	if err = dataMessage.deserializeKnown(msg, c.version, c.keys.theirCurrentDHPubKey); err != nil {
 		return
+	}
+	if dataMessage.y == c.keys.theirCurrentDHPubKey && dataMessage.senderKeyID == c.keys.theirKeyID {
+		// rotateTheirKey will keep it as their next key: its own copy, as before.
+		dataMessage.y = new(big.Int).Set(dataMessage.y)
 	}
 
 	// offrecord patch: the peer's next DH public value must lie in the
@@ -156,7 +97,7 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 		return
 	}
 
-	if err = dataMessage.checkSignWith(sessionKeys.receivingHMAC(c.version), header); err != nil {
+	if err = dataMessage.checkSignWith(sessionKeys.receivingHMAC(c.version), header, sessionKeys.macScratch()); err != nil {
 		return
 	}
 
@@ -171,8 +112,12 @@ func (c *Conversation) processDataMessageWithRawErrors(header, msg []byte) (plai
 	if err != nil {
 		return
 	}
+	// offrecord patch: decrypted in place with the key pair's cipher; room
+	// for the usual TLVs (padding) on the stack.
+	var tlvSpace [2]tlv
 	p := plainDataMsg{}
-	_ = p.decryptWith(block, dataMessage.topHalfCtr, dataMessage.encryptedMsg)
+	sessionKeys.newCTR(block, dataMessage.topHalfCtr).XORKeyStream(dataMessage.encryptedMsg, dataMessage.encryptedMsg)
+	p.message, p.tlvs, _ = parsePlainData(dataMessage.encryptedMsg, tlvSpace[:0])
 
 	plain = makeCopy(p.message)
 	if len(plain) == 0 {

@@ -3,7 +3,9 @@ package otr3
 func (c *Conversation) processExtraSymmetricKeyTLV(t tlv, x dataMessageExtra) (toSend *tlv, err error) {
 	rest, usage, ok := ExtractWord(t.tlvValue[:t.tlvLength])
 	if ok {
-		c.receivedSymKey(usage, rest, x.key)
+		// offrecord patch: the usage data is the handler's to keep; the
+		// decoded message it was part of is wiped after the call.
+		c.receivedSymKey(usage, makeCopy(rest), x.key)
 	}
 	return nil, nil
 }

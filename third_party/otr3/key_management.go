@@ -134,6 +134,11 @@ type keyManagementContext struct {
 	// current and previous key). An entry is wiped when one of its keys
 	// rotates out, and by wipe.
 	sessionKeys []cachedSessionKeys
+
+	// ourPubMPICache is ourPubMPIOf serialized as an MPI, for the data
+	// messages we send (offrecord patch; see ourPubMPI).
+	ourPubMPICache []byte
+	ourPubMPIOf    *big.Int
 }
 
 // forgetSessionKeys wipes and drops the cached session keys for which
@@ -254,8 +259,8 @@ func (k *keyManagementContext) calculateDHSessionKeys(ourKeyID, theirKeyID uint3
 		return ret, err
 	}
 
-	for _, e := range k.sessionKeys {
-		if e.ourKeyID == ourKeyID && e.theirKeyID == theirKeyID {
+	for i := range k.sessionKeys { // offrecord patch: by index, no copy of each entry
+		if e := &k.sessionKeys[i]; e.ourKeyID == ourKeyID && e.theirKeyID == theirKeyID {
 			return e.keys, nil
 		}
 	}

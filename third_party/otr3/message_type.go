@@ -22,6 +22,12 @@ const (
 func guessMessageType(msg []byte) messageTypeGuess {
 	if bytes.HasPrefix(msg, []byte("?OTR")) {
 		switch {
+		// offrecord patch: data messages, by far the most frequent, first.
+		case bytes.HasPrefix(msg, []byte("?OTR:AAMD")):
+			return msgGuessData
+		case bytes.HasPrefix(msg, []byte("?OTR:AAID")):
+			return msgGuessData
+
 		case bytes.HasPrefix(msg, []byte("?OTR:AAMC")):
 			return msgGuessDHCommit
 		case bytes.HasPrefix(msg, []byte("?OTR:AAIC")):
@@ -43,10 +49,6 @@ func guessMessageType(msg []byte) messageTypeGuess {
 			return msgGuessSignature
 
 		case bytes.HasPrefix(msg, []byte("?OTR:AAED")):
-			return msgGuessData
-		case bytes.HasPrefix(msg, []byte("?OTR:AAID")):
-			return msgGuessData
-		case bytes.HasPrefix(msg, []byte("?OTR:AAMD")):
 			return msgGuessData
 
 		case bytes.HasPrefix(msg, []byte("?OTR?")):

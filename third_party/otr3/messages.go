@@ -1,8 +1,8 @@
 package otr3
 
 import (
+	"bytes"
 	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/subtle"
 	"encoding/binary"
@@ -132,8 +132,9 @@ type dataMsg struct {
 	authenticator          []byte
 	oldMACKeys             []macKey
 	serializeUnsignedCache []byte
-	// offrecord patch: set by signWith, the header, serializeUnsignedCache
-	// and authenticator in one buffer, with room for the revealed keys.
+	// offrecord patch: set by genDataMsgInto, the header,
+	// serializeUnsignedCache and authenticator in one buffer, with room for
+	// the revealed keys.
 	framed []byte
 }
 
@@ -141,36 +142,14 @@ func (c *dataMsg) sign(key []byte, header []byte, v otrVersion) {
 	if c.serializeUnsignedCache == nil {
 		c.serializeUnsignedCache = c.serializeUnsigned()
 	}
-	c.signWith(hmac.New(v.hashInstance, key), header)
+	mac := hmac.New(v.hashInstance, key)
+	_, _ = mac.Write(header)
+	_, _ = mac.Write(c.serializeUnsignedCache)
+	c.authenticator = mac.Sum(nil)
 }
 
-// signWith is sign with an HMAC already keyed and reset (offrecord patch).
-// The header, the unsigned part and the MAC are built in one buffer, kept in
-// framed for frame (the MAC covers header and unsigned part, as in sign).
-func (c *dataMsg) signWith(mac hash.Hash, header []byte) {
-	if c.serializeUnsignedCache != nil {
-		_, _ = mac.Write(header)
-		_, _ = mac.Write(c.serializeUnsignedCache)
-		c.authenticator = mac.Sum(nil)
-		return
-	}
-	revLen := 0
-	for _, k := range c.oldMACKeys {
-		revLen += len(k)
-	}
-	buf := make([]byte, 0, len(header)+c.unsignedLen()+mac.Size()+4+revLen)
-	buf = append(buf, header...)
-	buf = c.appendUnsigned(buf)
-	c.serializeUnsignedCache = buf[len(header):]
-	_, _ = mac.Write(buf)
-	n := len(buf)
-	buf = mac.Sum(buf)
-	c.authenticator = buf[n:]
-	c.framed = buf
-}
-
-// frame returns the header and serialize's result, using the buffer signWith
-// made when there is one (offrecord patch).
+// frame returns the header and serialize's result, using the buffer
+// genDataMsgInto made when there is one (offrecord patch).
 func (c dataMsg) frame(header []byte, v otrVersion) []byte {
 	if c.framed == nil {
 		return c.appendSigned(header, v)
@@ -187,14 +166,15 @@ func (c dataMsg) frame(header []byte, v otrVersion) []byte {
 }
 
 func (c dataMsg) checkSign(key []byte, header []byte, v otrVersion) error {
-	return c.checkSignWith(hmac.New(v.hashInstance, key), header)
+	return c.checkSignWith(hmac.New(v.hashInstance, key), header, nil)
 }
 
-// checkSignWith is checkSign with an HMAC already keyed and reset (offrecord patch).
-func (c dataMsg) checkSignWith(mac hash.Hash, header []byte) error {
+// checkSignWith is checkSign with an HMAC already keyed and reset, its sum
+// appended to scratch (offrecord patch).
+func (c dataMsg) checkSignWith(mac hash.Hash, header, scratch []byte) error {
 	_, _ = mac.Write(header)
 	_, _ = mac.Write(c.serializeUnsignedCache)
-	authenticatorCalculated := mac.Sum(nil)
+	authenticatorCalculated := mac.Sum(scratch)
 
 	if subtle.ConstantTimeCompare(c.authenticator, authenticatorCalculated) == 0 {
 		return newOtrConflictError("bad signature MAC in encrypted signature")
@@ -223,6 +203,12 @@ func (c dataMsg) appendUnsigned(out []byte) []byte {
 }
 
 func (c *dataMsg) deserializeUnsigned(msg []byte) error {
+	return c.deserializeUnsignedKnown(msg, nil)
+}
+
+// deserializeUnsignedKnown is deserializeUnsigned taking knownY itself for
+// y when y has its value (offrecord patch).
+func (c *dataMsg) deserializeUnsignedKnown(msg []byte, knownY *big.Int) error {
 	if len(msg) == 0 {
 		return newOtrError("dataMsg.deserialize empty message")
 	}
@@ -242,7 +228,7 @@ func (c *dataMsg) deserializeUnsigned(msg []byte) error {
 		return newOtrError("dataMsg.deserialize corrupted recipientKeyID")
 	}
 
-	in, c.y, ok = ExtractMPI(in)
+	in, c.y, ok = extractKnownMPI(in, knownY)
 	if !ok {
 		return newOtrError("dataMsg.deserialize corrupted y")
 	}
@@ -296,11 +282,22 @@ func (c dataMsg) appendSigned(out []byte, v otrVersion) []byte {
 }
 
 func (c *dataMsg) deserialize(msg []byte, v otrVersion) error {
-	if err := c.deserializeUnsigned(msg); err != nil {
+	return c.deserializeKnown(msg, v, nil)
+}
+
+// deserializeKnown is deserialize taking knownY itself for y when y has
+// its value (offrecord patch).
+func (c *dataMsg) deserializeKnown(msg []byte, v otrVersion, knownY *big.Int) error {
+	if err := c.deserializeUnsignedKnown(msg, knownY); err != nil {
 		return err
 	}
 
 	msg = msg[len(c.serializeUnsignedCache):]
+	// offrecord patch: a message cut short in its MAC is refused; otr3
+	// sliced past its end and panicked.
+	if len(msg) < v.hashLength() {
+		return newOtrError("dataMsg.deserialize corrupted authenticator")
+	}
 	c.authenticator = msg[0:v.hashLength()]
 	msg = msg[len(c.authenticator):]
 
@@ -328,28 +325,31 @@ type plainDataMsg struct {
 }
 
 func (c *plainDataMsg) deserialize(msg []byte) error {
-	nulPos := 0
-	for nulPos < len(msg) && msg[nulPos] != 0x00 {
-		nulPos++
-	}
+	var err error
+	c.message, c.tlvs, err = parsePlainData(msg, c.tlvs)
+	return err
+}
 
+// parsePlainData splits a decrypted data message into its text and its
+// TLVs, appended to tlvs (offrecord patch: deserialize's body as a
+// function, so that a caller's room for the TLVs can stay on its stack).
+func parsePlainData(msg []byte, tlvs []tlv) ([]byte, []tlv, error) {
+	message := msg
 	var tlvsBytes []byte
-	if nulPos < len(msg) {
-		c.message = msg[:nulPos]
+	if nulPos := bytes.IndexByte(msg, 0x00); nulPos >= 0 {
+		message = msg[:nulPos]
 		tlvsBytes = msg[nulPos+1:]
-	} else {
-		c.message = msg
 	}
 
 	for len(tlvsBytes) > 0 {
 		atlv := tlv{}
 		if err := atlv.deserialize(tlvsBytes); err != nil {
-			return err
+			return message, tlvs, err
 		}
-		c.tlvs = append(c.tlvs, atlv)
+		tlvs = append(tlvs, atlv)
 		tlvsBytes = tlvsBytes[4+int(atlv.tlvLength):]
 	}
-	return nil
+	return message, tlvs, nil
 }
 
 func (c plainDataMsg) serialize() []byte {
@@ -395,42 +395,6 @@ func (c plainDataMsg) encrypt(key []byte, topHalfCtr [8]byte) []byte {
 	_ = counterEncipher(key, iv[:], data, dst)
 
 	return dst
-}
-
-// encryptWith is encrypt with the block cipher of the key (offrecord patch).
-func (c plainDataMsg) encryptWith(block cipher.Block, topHalfCtr [8]byte) []byte {
-	var iv [aes.BlockSize]byte
-	copy(iv[:], topHalfCtr[:])
-
-	// The padded plaintext is built in one buffer and encrypted in place:
-	// the same bytes as c.pad().serialize(), and no plaintext copy is left.
-	padding := paddingGranularity - ((len(c.message) + tlvHeaderLen + nulByteLen) % paddingGranularity)
-	n := len(c.message) + nulByteLen + tlvHeaderLen + padding
-	for i := range c.tlvs {
-		n += tlvHeaderLen + len(c.tlvs[i].tlvValue)
-	}
-	data := make([]byte, 0, n)
-	data = append(data, c.message...)
-	data = append(data, 0x00)
-	for i := range c.tlvs {
-		data = AppendShort(data, c.tlvs[i].tlvType)
-		data = AppendShort(data, c.tlvs[i].tlvLength)
-		data = append(data, c.tlvs[i].tlvValue...)
-	}
-	data = AppendShort(data, uint16(tlvTypePadding))
-	data = AppendShort(data, uint16(padding))
-	data = data[:len(data)+padding] // zeros, from make
-	counterEncipherWith(block, iv[:], data, data)
-
-	return data
-}
-
-// decryptWith is decrypt with the block cipher of the key (offrecord patch).
-func (c *plainDataMsg) decryptWith(block cipher.Block, topHalfCtr [8]byte, src []byte) error {
-	var iv [aes.BlockSize]byte
-	copy(iv[:], topHalfCtr[:])
-	counterEncipherWith(block, iv[:], src, src)
-	return c.deserialize(src)
 }
 
 func (c *plainDataMsg) decrypt(key []byte, topHalfCtr [8]byte, src []byte) error {

@@ -9,6 +9,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/sha1"
 	"hash"
 	"runtime"
 )
@@ -18,6 +19,11 @@ import (
 type sessionCiphers struct {
 	sendingBlock, receivingBlock cipher.Block
 	sendingMAC, receivingMAC     hash.Hash
+
+	// Scratch space for one message at a time (nothing secret): the CTR
+	// IV and the MAC computed for a received message.
+	iv  [aes.BlockSize]byte
+	sum [sha1.Size]byte
 }
 
 // sendingCipher returns the AES block cipher of the sending AES key.
@@ -95,9 +101,4 @@ func (sc *sessionCiphers) wipe() {
 		sc.receivingMAC.Reset()
 	}
 	*sc = sessionCiphers{}
-}
-
-// counterEncipherWith is counterEncipher with a block cipher already made.
-func counterEncipherWith(block cipher.Block, iv, src, dst []byte) {
-	cipher.NewCTR(block, iv).XORKeyStream(dst, src)
 }

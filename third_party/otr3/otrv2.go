@@ -51,7 +51,12 @@ func (v otrV2) whitespaceTag() []byte {
 }
 
 func (v otrV2) messageHeader(c *Conversation, msgType byte) ([]byte, error) {
-	out := AppendShort(make([]byte, 0, otrv2HeaderLen), v.protocolVersion()) // offrecord patch: sized once
+	return v.appendMessageHeader(c, make([]byte, 0, otrv2HeaderLen), msgType) // offrecord patch: sized once
+}
+
+// appendMessageHeader appends messageHeader's result to out (offrecord patch).
+func (v otrV2) appendMessageHeader(c *Conversation, out []byte, msgType byte) ([]byte, error) {
+	out = AppendShort(out, v.protocolVersion())
 	out = append(out, msgType)
 	return out, nil
 }

@@ -90,11 +90,16 @@ func (v otrV3) whitespaceTag() []byte {
 }
 
 func (v otrV3) messageHeader(c *Conversation, msgType byte) ([]byte, error) {
+	return v.appendMessageHeader(c, make([]byte, 0, otrv3HeaderLen), msgType) // offrecord patch: sized once
+}
+
+// appendMessageHeader appends messageHeader's result to out (offrecord patch).
+func (v otrV3) appendMessageHeader(c *Conversation, out []byte, msgType byte) ([]byte, error) {
 	if err := c.generateInstanceTag(); err != nil {
 		return nil, err
 	}
 
-	out := AppendShort(make([]byte, 0, otrv3HeaderLen), v.protocolVersion()) // offrecord patch: sized once
+	out = AppendShort(out, v.protocolVersion())
 	out = append(out, msgType)
 	out = AppendWord(out, c.ourInstanceTag)
 	out = AppendWord(out, c.theirInstanceTag)

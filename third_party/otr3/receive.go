@@ -8,10 +8,10 @@ func (c *Conversation) Receive(m ValidMessage) (plain MessagePlaintext, toSend [
 // Receive handles a message from a peer. It returns a human readable message and zero or more messages to send back to the peer.
 func (c *Conversation) receiveUnit(m ValidMessage, forgetFragments bool) (plain MessagePlaintext, toSend []ValidMessage, err error) {
 	// offrecord patch: an encoded data message is base64 ciphertext, only
-	// read (decoded into a new buffer): it is neither copied nor wiped.
+	// read (decoded into a pooled buffer): it is neither copied nor wiped.
 	if c.Policies.isOTREnabled() && guessMessageType(m) == msgGuessData {
 		var messagesToSend []messageWithHeader
-		plain, messagesToSend, err = c.receiveEncoded(encodedMessage(m))
+		plain, messagesToSend, err = c.receiveEncodedData(encodedMessage(m))
 		if forgetFragments {
 			c.fragmentationContext = forgetFragment()
 		}
@@ -47,7 +47,9 @@ func (c *Conversation) receiveUnit(m ValidMessage, forgetFragments bool) (plain 
 		}
 	case msgGuessUnknown:
 		c.messageEvent(MessageEventReceivedMessageUnrecognized)
-	case msgGuessDHCommit, msgGuessDHKey, msgGuessRevealSig, msgGuessSignature, msgGuessData:
+	case msgGuessData: // offrecord patch: decoded into a pooled buffer
+		plain, messagesToSend, err = c.receiveEncodedData(encodedMessage(message))
+	case msgGuessDHCommit, msgGuessDHKey, msgGuessRevealSig, msgGuessSignature:
 		plain, messagesToSend, err = c.receiveEncoded(encodedMessage(message))
 	}
 

@@ -47,6 +47,36 @@ func (r *resendContext) later(msg MessagePlaintext, opaque ...interface{}) {
 	r.messages.m = append(r.messages.m, messageToResend{makeCopy(msg), opaque})
 }
 
+// keepOnly makes msg the one message kept for retransmission (offrecord
+// patch): the messages kept before are wiped, and the first one's buffer
+// is reused when msg fits. While retransmitting it only clears the list
+// (the retransmission still reads the messages), as clear and later did.
+func (r *resendContext) keepOnly(msg MessagePlaintext) {
+	if r.retransmitting {
+		r.clear()
+		return
+	}
+
+	r.messages.Lock()
+	defer r.messages.Unlock()
+
+	var buf []byte
+	for i, old := range r.messages.m {
+		wipeBytes(old.m)
+		if i == 0 && cap(old.m) >= len(msg) {
+			buf = old.m[:0]
+		}
+	}
+	clear(r.messages.m)
+	if r.messages.m == nil {
+		r.messages.m = make([]messageToResend, 0, 5)
+	}
+	if buf == nil {
+		buf = make([]byte, 0, len(msg))
+	}
+	r.messages.m = append(r.messages.m[:0], messageToResend{m: append(buf, msg...)})
+}
+
 func (r *resendContext) pending() []messageToResend {
 	r.messages.RLock()
 	defer r.messages.RUnlock()

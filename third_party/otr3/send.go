@@ -8,6 +8,13 @@ import (
 // Send takes a human readable message from the local user, possibly encrypts
 // it and returns zero or more messages to send to the peer.
 func (c *Conversation) Send(m ValidMessage, trace ...interface{}) ([]ValidMessage, error) {
+	// offrecord patch: in an encrypted conversation m is only read (into
+	// the data message, encrypted in place, and the retransmission copy):
+	// it is not copied first.
+	if c.msgState == encrypted && c.Policies.isOTREnabled() && !(c.debug && bytes.Contains(m, []byte(debugString))) {
+		return c.withInjections(c.sendMessageOnEncrypted(m))
+	}
+
 	message := makeCopy(m)
 	defer wipeBytes(message)
 

@@ -16,6 +16,7 @@ type otrVersion interface {
 	fragmentPrefix(n, total int, itags uint32, itagr uint32) []byte
 	whitespaceTag() []byte
 	messageHeader(c *Conversation, msgType byte) ([]byte, error)
+	appendMessageHeader(c *Conversation, out []byte, msgType byte) ([]byte, error) // offrecord patch
 	parseMessageHeader(c *Conversation, msg []byte) ([]byte, []byte, error)
 	hash([]byte) []byte
 	hashInstance() hash.Hash
