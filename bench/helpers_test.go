@@ -96,7 +96,9 @@ func startFixture() (f *fixture, err error) {
 			Extra: map[string]any{"bridge.bridge_status_notices": "all"},
 			// OTR is allowed (policy manual: only where a Matrix user starts
 			// it), for the OTR on/off benchmark; plain portals stay plain.
-			Network: map[string]any{"otr.enabled": true},
+			// Portals are not Megolm-encrypted (the benchmark's Matrix client
+			// has no E2EE), so the figure is OTR's cost alone.
+			Network: map[string]any{"otr.enabled": true, "otr.require_encrypted_portal": false, "otr.encrypt_portals": false},
 		}},
 		// The memory bridge keeps the default (OTR off); only its benchmark
 		// starts it, so its idle figure is clean.
