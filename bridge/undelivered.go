@@ -66,7 +66,9 @@ func (c *Client) failUndelivered(ue *xmppad.UndeliveredError) {
 		if err != nil || portal == nil || portal.MXID == "" {
 			continue
 		}
-		c.conn.Bridge.Matrix.SendMessageStatus(ctx, st, &bridgev2.MessageStatusEventInfo{
+		// mautrix sends the status from a goroutine of its own: its context
+		// must outlive this function (ctx is cancelled when it returns).
+		c.conn.Bridge.Matrix.SendMessageStatus(c.backgroundCtx(), st, &bridgev2.MessageStatusEventInfo{
 			RoomID: portal.MXID, SourceEventID: row.MXID, EventType: event.EventMessage,
 		})
 		if perRoom[portal.MXID] == 0 {
