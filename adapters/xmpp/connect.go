@@ -315,6 +315,10 @@ func (c *Client) hangUp(graceful bool) bool {
 		// At most 2 s in all, even if a write is stuck: then the connection is closed.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		end := watch(ctx, func() { s.fail(ErrClosed) })
+		// A last ack first: the server would otherwise take what we handled
+		// since our last <a/> for undelivered, and store it offline for our
+		// next session (XEP-0198 §4), which delivers it a second time.
+		s.ackFinal()
 		_ = s.encode(ctx, presenceUnavailable(), outOther, "", "")
 		_ = s.xs.Close() // mellium's SetCloseDeadline races with Serve; our own timeout follows
 		select {

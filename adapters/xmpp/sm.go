@@ -413,3 +413,27 @@ func resume(s *xmpp.Session, prev *smState, st *negState) (bool, error) {
 	st.resent = len(resend)
 	return true, nil
 }
+
+// ackFinal tells the server, before a graceful close, how many stanzas we
+// handled, so it neither resends nor stores them elsewhere.
+func (s *session) ackFinal() {
+	sm := s.sm.Load()
+	if sm == nil {
+		return
+	}
+	sm.mu.Lock()
+	enabled := sm.status == smEnabled
+	sm.mu.Unlock()
+	if !enabled {
+		return
+	}
+	raw, err := xml.Marshal(smAck{H: sm.count()})
+	if err != nil {
+		return
+	}
+	w := s.xs.TokenWriter()
+	defer w.Close()
+	if copyRaw(w, raw) == nil {
+		_ = w.Flush()
+	}
+}
