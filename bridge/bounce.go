@@ -121,13 +121,7 @@ func (c *Client) handleMessageError(m *xmppad.Message) {
 	ctx, cancel := context.WithTimeout(c.backgroundCtx(), time.Minute)
 	defer cancel()
 	if !ok && m.ID != "" {
-		// Older than the log: the database row names the Matrix event.
-		row, err := c.conn.Bridge.DB.Message.GetFirstPartByID(ctx, c.login.ID, makeMessageID(c.self, m.ID))
-		if err == nil && row != nil && row.MXID != "" {
-			if portal, err := c.conn.Bridge.GetExistingPortalByKey(ctx, row.Room); err == nil && portal != nil && portal.MXID != "" {
-				ref, ok = sentRef{room: portal.MXID, event: row.MXID}, true
-			}
-		}
+		ref, ok = c.sentEvent(ctx, m.ID) // older than the log
 	}
 	condition := ""
 	if m.Error != nil {
@@ -139,6 +133,20 @@ func (c *Client) handleMessageError(m *xmppad.Message) {
 		return
 	}
 	c.tellBounce(m, contact, ref)
+}
+
+// sentEvent finds the Matrix event of one of our plain messages by its
+// stanza id, through the message's database row and its portal.
+func (c *Client) sentEvent(ctx context.Context, stanzaID string) (sentRef, bool) {
+	row, err := c.conn.Bridge.DB.Message.GetFirstPartByID(ctx, c.login.ID, makeMessageID(c.self, stanzaID))
+	if err != nil || row == nil || row.MXID == "" {
+		return sentRef{}, false
+	}
+	portal, err := c.conn.Bridge.GetExistingPortalByKey(ctx, row.Room)
+	if err != nil || portal == nil || portal.MXID == "" {
+		return sentRef{}, false
+	}
+	return sentRef{room: portal.MXID, event: row.MXID}, true
 }
 
 // tellBounce marks the bounced message failed and tells the user why.

@@ -57,24 +57,20 @@ func (c *Client) failUndelivered(ue *xmppad.UndeliveredError) {
 				continue
 			}
 		}
-		row, err := c.conn.Bridge.DB.Message.GetFirstPartByID(ctx, c.login.ID, makeMessageID(c.self, m.ID))
-		if err != nil || row == nil || row.MXID == "" {
-			c.log.Debug().Err(err).Str("stanza_id", m.ID).Msg("No Matrix event for an undelivered message")
-			continue
-		}
-		portal, err := c.conn.Bridge.GetExistingPortalByKey(ctx, row.Room)
-		if err != nil || portal == nil || portal.MXID == "" {
+		ref, ok := c.sentEvent(ctx, m.ID)
+		if !ok {
+			c.log.Debug().Str("stanza_id", m.ID).Msg("No Matrix event for an undelivered message")
 			continue
 		}
 		// mautrix sends the status from a goroutine of its own: its context
 		// must outlive this function (ctx is cancelled when it returns).
 		c.conn.Bridge.Matrix.SendMessageStatus(c.backgroundCtx(), st, &bridgev2.MessageStatusEventInfo{
-			RoomID: portal.MXID, SourceEventID: row.MXID, EventType: event.EventMessage,
+			RoomID: ref.room, SourceEventID: ref.event, EventType: event.EventMessage,
 		})
-		if perRoom[portal.MXID] == 0 {
-			rooms = append(rooms, portal.MXID)
+		if perRoom[ref.room] == 0 {
+			rooms = append(rooms, ref.room)
 		}
-		perRoom[portal.MXID]++
+		perRoom[ref.room]++
 	}
 	for _, room := range rooms {
 		n := perRoom[room]
