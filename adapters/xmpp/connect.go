@@ -27,6 +27,13 @@ type session struct {
 
 	iqs iqWaiters // IQ requests waiting for their answer
 
+	// handling is held by the stanza handler from a stanza's start until it is counted, and by
+	// ackFinal, so that the last ack covers every stanza whose events were posted. closing (guarded
+	// by handling) is set by ackFinal: later stanzas are left to the server, which keeps them as
+	// unacknowledged, and are neither posted nor counted.
+	handling sync.Mutex
+	closing  bool
+
 	errMu sync.Mutex // guards err
 	err   error      // the first reason the session ended
 }

@@ -12,7 +12,7 @@ import (
 // (events go through the dispatcher) and never returns an error, since that would end the stream:
 // a stanza it cannot understand is logged and skipped. It answers every IQ get or set itself (mellium
 // would otherwise write an error answer that stream management does not count) and counts each stanza
-// it has read whole as handled (XEP-0198).
+// it has read whole as handled (XEP-0198), under the session's handling lock (see ackFinal).
 type stanzaHandler struct {
 	c *Client
 	s *session
@@ -25,6 +25,12 @@ func (h *stanzaHandler) HandleXMPP(t xmlstream.TokenReadEncoder, start *xml.Star
 		return nil
 	}
 	if start.Name.Space != stanza.NSClient {
+		return nil
+	}
+	h.s.handling.Lock()
+	defer h.s.handling.Unlock()
+	if h.s.closing { // after the last ack: the server keeps it for our next session
+		_, _ = xmlstream.Copy(xmlstream.Discard(), t)
 		return nil
 	}
 	w := newHandlerWriter(t, h.s, start)

@@ -29,8 +29,9 @@ import (
 // arrive twice. A server without XEP-0198 gets no stream management at all.
 //
 // Counting inbound stanzas: a stanza counts as handled once the stanza handler has read it whole and
-// posted its events; the count is only read for <a/> (from the same goroutine) and for <resume/> (after
-// that connection's Serve has returned), so it is exact. Outbound: see write.go.
+// posted its events; the count is only read for <a/> (from the same goroutine), for the last <a/> of a
+// graceful close (under the handling lock, see ackFinal) and for <resume/> (after that connection's
+// Serve has returned), so it is exact. Outbound: see write.go.
 
 const nsSM = "urn:xmpp:sm:3"
 
@@ -415,8 +416,14 @@ func resume(s *xmpp.Session, prev *smState, st *negState) (bool, error) {
 }
 
 // ackFinal tells the server, before a graceful close, how many stanzas we
-// handled, so it neither resends nor stores them elsewhere.
+// handled, so it neither resends nor stores them elsewhere. It waits for a
+// stanza being handled to be counted (its events may already be with the
+// Handler), and from then on the session handles no more stanzas: the server
+// keeps those for our next session, as they are not in the count.
 func (s *session) ackFinal() {
+	s.handling.Lock()
+	defer s.handling.Unlock()
+	s.closing = true
 	sm := s.sm.Load()
 	if sm == nil {
 		return

@@ -413,3 +413,29 @@ func TestSMResendIsTheSameStanza(t *testing.T) {
 		t.Fatalf("sent again as\n%s\nafter\n%s", second, first)
 	}
 }
+
+// Closing right after a message was handed to the Handler acknowledges that message in the last
+// <a/>: the server must not take it for undelivered (it would store it offline and deliver it a
+// second time to the next session). Repeated, because the handler counts a stanza on its own
+// goroutine, after posting its events.
+func TestSMFinalAckCoversHandled(t *testing.T) {
+	for i := range 30 {
+		f := newSMServer(t)
+		c, rec := smClient(t, f, nil)
+		acks := ackChan(c)
+		runClient(t, c, rec, f)
+		f.waitGot("<presence")
+		awaitAcked(t, c, acks)
+		f.inject(msgFrom(fmt.Sprint("last", i)))
+		await(t, rec.msgs, "message")
+		f.mu.Lock()
+		want := f.sess.acked + uint32(len(f.sess.out)) // all the server sent, the message included
+		f.mu.Unlock()
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if h := f.waitA(0); h != want {
+			t.Fatalf("round %d: the last ack says h=%d, want %d (the message just handled counted)", i, h, want)
+		}
+	}
+}
