@@ -77,8 +77,18 @@ func noticeContent(text string) *event.MessageEventContent {
 }
 
 // sendBotNotice sends a tagged notice as the bot and returns its event ID
-// ("" on failure, which is logged).
+// ("" on failure, which is logged to ctx's logger).
 func sendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) id.EventID {
+	evt, err := trySendBotNotice(ctx, bot, room, kind, text, fields)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("notice", kind).Msg("Could not send a notice")
+	}
+	return evt
+}
+
+// trySendBotNotice sends a tagged notice as the bot, for callers that log
+// the failure themselves (with a quiet ctx, zerolog.Ctx would drop it).
+func trySendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) (id.EventID, error) {
 	tag := map[string]any{"event": kind}
 	for k, v := range fields {
 		tag[k] = v
@@ -88,10 +98,9 @@ func sendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, 
 		Raw:    map[string]any{NoticeKey: tag},
 	}, nil)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Str("notice", kind).Msg("Could not send a notice")
-		return ""
+		return "", err
 	}
-	return resp.EventID
+	return resp.EventID, nil
 }
 
 // md escapes text (a name, a JID, a question) for a Markdown notice.

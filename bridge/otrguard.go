@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"time"
 
 	"maunium.net/go/mautrix/bridgev2/database"
 	"maunium.net/go/mautrix/bridgev2/networkid"
@@ -137,13 +138,41 @@ func (l *otrLayer) restore(login networkid.UserLoginID) {
 	if len(marks) == 0 {
 		return
 	}
-	go func() {
-		for contact := range marks {
-			key := otrKey{login, contact}
-			l.announceLost(key, lostRestart)
+	for contact := range marks {
+		go func(key otrKey) {
+			l.announceRestart(key)
 			l.showOnRecord(key, false)
+		}(otrKey{login, contact})
+	}
+}
+
+// restartRetries are the pauses before each new attempt at the restart
+// notice when one fails (at start-up the homeserver may be busy with every
+// login reconnecting): about two minutes in all.
+var restartRetries = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
+	15 * time.Second, 30 * time.Second, 60 * time.Second}
+
+// announceRestart tells the user that a conversation was lost to a restart,
+// trying again a few times if the notice cannot be sent, as long as the
+// conversation is still lost to it.
+func (l *otrLayer) announceRestart(key otrKey) {
+	start := time.Now()
+	for i := 0; ; i++ {
+		if l.announceLost(key, lostRestart) {
+			l.log.Debug().Str("contact", key.contact).Int("attempt", i+1).Dur("took", time.Since(start)).
+				Msg("Told the user an OTR conversation was lost to the restart")
+			return
 		}
-	}()
+		if i == len(restartRetries) {
+			l.log.Warn().Str("contact", key.contact).Int("attempts", i+1).
+				Msg("Could not tell the user an OTR conversation was lost to the restart; their next message there is refused with the reason")
+			return
+		}
+		time.Sleep(restartRetries[i])
+		if l.lostReason(key) != lostRestart {
+			return // started again or ended by the user meanwhile
+		}
+	}
 }
 
 // setLost marks a conversation lost (keeping the first reason of an
@@ -177,19 +206,29 @@ func (l *otrLayer) lostReason(key otrKey) string {
 	return ""
 }
 
-// announceLost posts the notice for a lost episode once.
-func (l *otrLayer) announceLost(key otrKey, reason string) {
+// announceLost posts the notice for a lost episode once. It reports whether
+// the user has been told: false when the notice could not be sent, and then
+// a later call (another attempt, or the next refused message) tries again.
+func (l *otrLayer) announceLost(key otrKey, reason string) bool {
 	l.mu.Lock()
 	ch := l.chatLocked(key)
 	already := ch.lostNoticed
 	ch.lostNoticed = true
 	l.mu.Unlock()
 	if already {
-		return
+		return true
 	}
 	ctx, cancel := quietCtx()
 	defer cancel()
-	l.notice(ctx, key, reason, l.lostText(key, reason), map[string]any{"state": "lost", "lost": reason})
+	if l.notice(ctx, key, reason, l.lostText(key, reason), map[string]any{"state": "lost", "lost": reason}) != "" {
+		return true
+	}
+	l.mu.Lock()
+	if cur := l.chats[key]; cur == ch && ch.lost != "" {
+		ch.lostNoticed = false
+	}
+	l.mu.Unlock()
+	return false
 }
 
 // lostText explains a lost conversation and what the user can do.
