@@ -368,6 +368,11 @@ func TestOTRMegolmNewDeviceAndKeyRequests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sending from the second device: %v", err)
 	}
+	// The homeserver's /messages has the event once a sync has shown it
+	// (the send returns before its sync component has it).
+	if _, err := phone.WaitEventFrom(ctx, 0, c.portal, func(e *event.Event) bool { return e.ID == phoneMsg }); err != nil {
+		t.Fatalf("the second device's message never came back in its sync: %v", err)
+	}
 	rawEncrypted(t, c, phoneMsg) // fails unless Megolm-encrypted
 	c.bob.waitEncrypted(t, "from the new device")
 	n := alice.waitNotice(t, cursor, c.portal, "megolm")
