@@ -79,16 +79,12 @@ func noticeContent(text string) *event.MessageEventContent {
 // sendBotNotice sends a tagged notice as the bot and returns its event ID
 // ("" on failure, which is logged to ctx's logger).
 func sendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) id.EventID {
-	evt, err := trySendBotNotice(ctx, bot, room, kind, text, fields)
-	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Str("notice", kind).Msg("Could not send a notice")
-	}
-	return evt
+	return sendBotNoticeLogged(ctx, zerolog.Ctx(ctx), bot, room, kind, text, fields)
 }
 
-// trySendBotNotice sends a tagged notice as the bot, for callers that log
-// the failure themselves (with a quiet ctx, zerolog.Ctx would drop it).
-func trySendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) (id.EventID, error) {
+// sendBotNoticeLogged is sendBotNotice with the failure logged to log: for a
+// quiet ctx (quietCtx), whose logger drops everything.
+func sendBotNoticeLogged(ctx context.Context, log *zerolog.Logger, bot bridgev2.MatrixAPI, room id.RoomID, kind, text string, fields map[string]any) id.EventID {
 	tag := map[string]any{"event": kind}
 	for k, v := range fields {
 		tag[k] = v
@@ -98,9 +94,13 @@ func trySendBotNotice(ctx context.Context, bot bridgev2.MatrixAPI, room id.RoomI
 		Raw:    map[string]any{NoticeKey: tag},
 	}, nil)
 	if err != nil {
-		return "", err
+		if log == nil {
+			log = zerolog.Ctx(ctx)
+		}
+		log.Warn().Err(err).Str("room_id", room.String()).Str("notice", kind).Msg("Could not send a notice")
+		return ""
 	}
-	return resp.EventID, nil
+	return resp.EventID
 }
 
 // md escapes text (a name, a JID, a question) for a Markdown notice.

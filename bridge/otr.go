@@ -407,12 +407,7 @@ func (l *otrLayer) notice(ctx context.Context, key otrKey, kind, text string, fi
 		l.log.Warn().Str("contact", key.contact).Str("otr_event", kind).Msg("No portal to show an OTR notice in")
 		return ""
 	}
-	evt, err := trySendBotNotice(ctx, l.conn.Bridge.Bot, room, kind, text, fields)
-	if err != nil {
-		// ctx is usually quiet (no request logging): the failure goes to our own log.
-		l.log.Warn().Err(err).Str("contact", key.contact).Str("otr_event", kind).Msg("Could not send an OTR notice")
-	}
-	return evt
+	return sendBotNoticeLogged(ctx, &l.log, l.conn.Bridge.Bot, room, kind, text, fields) // ctx is usually quiet
 }
 
 // ensurePortal creates the DM portal for a conversation that starts with OTR.

@@ -56,7 +56,7 @@ func fnOTR(ce *commands.Event) {
 	defer cancel()
 	reply := func(kind, text string, fields map[string]any) {
 		text = strings.ReplaceAll(text, "$cmdprefix", ce.Bridge.Config.CommandPrefix)
-		sendBotNotice(ctx, ce.Bot, ce.RoomID, kind, text, fields)
+		sendBotNoticeLogged(ctx, ce.Log, ce.Bot, ce.RoomID, kind, text, fields) // ctx is quiet
 	}
 	if secretSubcommands[sub] {
 		_, err := ce.Bot.SendMessage(ctx, ce.OrigRoomID, event.EventRedaction, &event.Content{

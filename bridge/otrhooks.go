@@ -71,7 +71,7 @@ func (c *Connector) handleEditOrReaction(ctx context.Context, evt *event.Event) 
 	go func() {
 		qctx, cancel := quietCtx()
 		defer cancel()
-		sendBotNotice(qctx, c.Bridge.Bot, evt.RoomID, "not_sent", text, nil)
+		sendBotNoticeLogged(qctx, &l.log, c.Bridge.Bot, evt.RoomID, "not_sent", text, nil)
 	}()
 }
 

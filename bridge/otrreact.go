@@ -100,7 +100,7 @@ func (c *Client) PreHandleMatrixReaction(ctx context.Context, msg *bridgev2.Matr
 	qctx, cancel := quietCtx()
 	defer cancel()
 	if kind, text := l.answer(qctx, c, msg.Portal, contact, acceptEmoji[emoji]); kind != "" {
-		sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
+		sendBotNoticeLogged(qctx, &c.log, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
 		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New(text)).WithIsCertain(true).WithSendNotice(false)
 	}
 	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil
@@ -143,10 +143,10 @@ func (c *Client) reactToSubscription(ctx context.Context, msg *bridgev2.MatrixRe
 	defer cancel()
 	approve := acceptEmoji[emoji]
 	if why := c.approveSubscription(qctx, contact, approve); why != "" {
-		sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, "error", why, nil)
+		sendBotNoticeLogged(qctx, &c.log, c.conn.Bridge.Bot, msg.Portal.MXID, "error", why, nil)
 		return bridgev2.MatrixReactionPreResponse{}, bridgev2.WrapErrorInStatus(errors.New(why)).WithIsCertain(true).WithSendNotice(false)
 	}
 	kind, text := c.subscriptionAnswered(contact, approve)
-	sendBotNotice(qctx, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
+	sendBotNoticeLogged(qctx, &c.log, c.conn.Bridge.Bot, msg.Portal.MXID, kind, text, nil)
 	return bridgev2.MatrixReactionPreResponse{SenderID: makeUserID(c.self), EmojiID: networkid.EmojiID(emoji), Emoji: emoji}, nil
 }

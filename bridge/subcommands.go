@@ -24,7 +24,7 @@ func fnSubscription(ce *commands.Event) {
 	ctx, cancel := quietCtx()
 	defer cancel()
 	reply := func(kind, text string) {
-		sendBotNotice(ctx, ce.Bot, ce.RoomID, kind, text, nil)
+		sendBotNoticeLogged(ctx, ce.Log, ce.Bot, ce.RoomID, kind, text, nil) // ctx is quiet
 	}
 	sub := ""
 	if len(ce.Args) > 0 {
