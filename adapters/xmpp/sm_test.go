@@ -47,6 +47,19 @@ func ackChan(c *Client) <-chan int {
 	return ch
 }
 
+// smConnected starts a client on a new fake server and waits until the server has its presence and
+// has acknowledged everything it wrote so far.
+func smConnected(t *testing.T) (*smServer, *Client, *recorder, <-chan int) {
+	t.Helper()
+	f := newSMServer(t)
+	c, rec := smClient(t, f, nil)
+	acks := ackChan(c)
+	runClient(t, c, rec, f)
+	f.waitGot("<presence")
+	awaitAcked(t, c, acks)
+	return f, c, rec, acks
+}
+
 // bodies receives n messages and returns their bodies.
 func bodies(t *testing.T, rec *recorder, n int) []string {
 	t.Helper()
@@ -69,12 +82,7 @@ func seq(prefix string, from, to int) []string {
 // of stanzas it handled since <enabled/> (here the two IQ results of the setup and three messages), and
 // asks for acks after its own writes until the server has acknowledged all of them.
 func TestSMEnableCountsAndAcks(t *testing.T) {
-	f := newSMServer(t)
-	c, rec := smClient(t, f, nil)
-	acks := ackChan(c)
-	runClient(t, c, rec, f)
-	f.waitGot("<presence")
-	awaitAcked(t, c, acks)
+	f, c, rec, acks := smConnected(t)
 	for _, b := range []string{"s1", "s2", "s3"} {
 		f.inject(msgFrom(b))
 	}
@@ -107,12 +115,7 @@ func TestSMEnableCountsAndAcks(t *testing.T) {
 // flight are), and the client handles each of the server's once and in order (the server sends again
 // only what the client's count does not cover). The resumed session sends no new presence.
 func TestSMResumeMidBurst(t *testing.T) {
-	f := newSMServer(t)
-	c, rec := smClient(t, f, nil)
-	acks := ackChan(c)
-	runClient(t, c, rec, f)
-	f.waitGot("<presence")
-	awaitAcked(t, c, acks)
+	f, c, rec, _ := smConnected(t)
 
 	// The server loses the client's 6th message in flight and cuts the connection there; it holds
 	// its acks, so the client does not know what arrived.
@@ -205,12 +208,7 @@ func TestSMCutStanzaSentAgain(t *testing.T) {
 func TestSMResumeFailed(t *testing.T) {
 	for _, withH := range []bool{true, false} {
 		t.Run(fmt.Sprint("h=", withH), func(t *testing.T) {
-			f := newSMServer(t)
-			c, rec := smClient(t, f, nil)
-			acks := ackChan(c)
-			runClient(t, c, rec, f)
-			f.waitGot("<presence")
-			awaitAcked(t, c, acks)
+			f, c, rec, _ := smConnected(t)
 			f.set(func(f *smServer) { f.holdAcks, f.forget, f.forgetH = true, true, withH })
 			for _, b := range seq("m", 1, 5) {
 				if _, err := c.Send(ctxT(t), Outgoing{To: mustJID(t, "bob@localhost"), Body: b}); err != nil {
@@ -292,12 +290,7 @@ func TestSMNotOffered(t *testing.T) {
 // server's last ack (sent when the stream closes) covers m1 and m2, but m3 was lost; a message queued
 // while never connected is reported too.
 func TestSMUndeliveredOnClose(t *testing.T) {
-	f := newSMServer(t)
-	c, rec := smClient(t, f, nil)
-	acks := ackChan(c)
-	runClient(t, c, rec, f)
-	f.waitGot("<presence")
-	awaitAcked(t, c, acks)
+	f, c, rec, _ := smConnected(t)
 	f.set(func(f *smServer) { f.holdAcks, f.loseFrom = true, f.sess.in+3 })
 	var ids []string
 	for _, b := range seq("m", 1, 3) {
@@ -369,12 +362,7 @@ func TestSMNoAckDropsSession(t *testing.T) {
 // An ack for more stanzas than the client counted means the count cannot be trusted: the session is
 // not resumed after a drop, but replaced by a new one.
 func TestSMCountMismatchNoResume(t *testing.T) {
-	f := newSMServer(t)
-	c, rec := smClient(t, f, nil)
-	acks := ackChan(c)
-	runClient(t, c, rec, f)
-	f.waitGot("<presence")
-	awaitAcked(t, c, acks)
+	f, _, rec, acks := smConnected(t)
 	drain(acks)
 	f.set(func(f *smServer) { f.writeLocked(`<a xmlns='urn:xmpp:sm:3' h='1000'/>`) })
 	await(t, acks, "the ack")
@@ -393,12 +381,7 @@ func TestSMCountMismatchNoResume(t *testing.T) {
 // written, not a new one built from the message: for OTR data the same ciphertext under the same id,
 // never a fresh encryption, let alone the plaintext.
 func TestSMResendIsTheSameStanza(t *testing.T) {
-	f := newSMServer(t)
-	c, rec := smClient(t, f, nil)
-	acks := ackChan(c)
-	runClient(t, c, rec, f)
-	f.waitGot("<presence")
-	awaitAcked(t, c, acks)
+	f, c, _, _ := smConnected(t)
 	f.set(func(f *smServer) { f.holdAcks, f.forget = true, true })
 	const wire = "?OTR:AAMDQ2lwaGVydGV4dA==."
 	id, err := c.Send(ctxT(t), Outgoing{To: mustJID(t, "bob@localhost/pc"), Body: wire, EME: "urn:xmpp:otr:0",
@@ -420,12 +403,7 @@ func TestSMResendIsTheSameStanza(t *testing.T) {
 // goroutine, after posting its events.
 func TestSMFinalAckCoversHandled(t *testing.T) {
 	for i := range 30 {
-		f := newSMServer(t)
-		c, rec := smClient(t, f, nil)
-		acks := ackChan(c)
-		runClient(t, c, rec, f)
-		f.waitGot("<presence")
-		awaitAcked(t, c, acks)
+		f, c, rec, _ := smConnected(t)
 		f.inject(msgFrom(fmt.Sprint("last", i)))
 		await(t, rec.msgs, "message")
 		f.mu.Lock()
