@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"maunium.net/go/mautrix/event"
+	"mellium.im/xmpp/jid"
 )
 
 // TestBouncedMessageTold: a message to an address that does not exist (a
@@ -15,22 +16,8 @@ func TestBouncedMessageTold(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	ctx := ctxFor(t)
 	nobody := uniqueName("nobody") + "@" + alice.jid.Domain().String() // never registered
+	room := startChat(t, alice, jid.MustParse(nobody))
 	cursor := alice.Cursor()
-	if reply := alice.command(t, "start-chat "+nobody); strings.Contains(strings.ToLower(reply), "failed") {
-		t.Fatalf("start-chat: %s", reply)
-	}
-	invite, err := alice.WaitEventFrom(ctx, cursor, "", func(e *event.Event) bool {
-		return e.Type == event.StateMember && e.GetStateKey() == alice.UserID.String() &&
-			e.Content.AsMember().Membership == event.MembershipInvite
-	})
-	if err != nil {
-		t.Fatalf("no portal invite after start-chat: %v", err)
-	}
-	room := invite.RoomID
-	if err := alice.WaitJoined(ctx, room, alice.UserID); err != nil {
-		t.Fatal(err)
-	}
-	cursor = alice.Cursor()
 	sent, err := alice.SendText(ctx, room, "is anyone there?")
 	if err != nil {
 		t.Fatal(err)

@@ -184,23 +184,8 @@ func TestFilesBothWays(t *testing.T) {
 func TestStartChatByJID(t *testing.T) {
 	alice := newMatrixUser(t, false)
 	carol := newBuddy(t, "carol")
-	ctx := ctxFor(t)
-	cursor := alice.Cursor()
-	reply := alice.command(t, "start-chat "+carol.jid.String())
-	if strings.Contains(strings.ToLower(reply), "failed") {
-		t.Fatalf("start-chat: %s", reply)
-	}
-	invite, err := alice.WaitEventFrom(ctx, cursor, "", func(e *event.Event) bool {
-		return e.Type == event.StateMember && e.GetStateKey() == alice.UserID.String() &&
-			e.Content.AsMember().Membership == event.MembershipInvite
-	})
-	if err != nil {
-		t.Fatalf("no portal invite after start-chat: %v", err)
-	}
-	if err := alice.WaitJoined(ctx, invite.RoomID, alice.UserID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alice.SendText(ctx, invite.RoomID, "hi carol"); err != nil {
+	room := startChat(t, alice, carol.jid)
+	if _, err := alice.SendText(ctxFor(t), room, "hi carol"); err != nil {
 		t.Fatal(err)
 	}
 	carol.waitMessage(t, "hi carol")
