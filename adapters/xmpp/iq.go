@@ -42,8 +42,8 @@ type discoInfo struct {
 	Features   []discoFeature  `xml:"feature"`
 }
 
-// iqReply is a result IQ with an optional payload.
-type iqReply struct {
+// iqStanza is an IQ (a request, or the result of one) with an optional payload.
+type iqStanza struct {
 	XMLName xml.Name    `xml:"jabber:client iq"`
 	ID      string      `xml:"id,attr"`
 	To      string      `xml:"to,attr,omitempty"`
@@ -70,7 +70,7 @@ func (c *Client) handleIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement)
 			break
 		}
 	}
-	reply := iqReply{ID: attr(start, "id"), To: attr(start, "from"), Type: "result"}
+	reply := iqStanza{ID: attr(start, "id"), To: attr(start, "from"), Type: "result"}
 	switch {
 	case typ == "get" && child.Name == nsPing:
 	case typ == "get" && child.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:

@@ -71,15 +71,6 @@ func (w *iqWaiters) stop(err error) {
 	}
 }
 
-// iqOut is an IQ request.
-type iqOut struct {
-	XMLName xml.Name    `xml:"jabber:client iq"`
-	ID      string      `xml:"id,attr"`
-	To      string      `xml:"to,attr,omitempty"`
-	Type    string      `xml:"type,attr"`
-	Payload interface{} `xml:",omitempty"`
-}
-
 // iqSet sends an IQ set with payload and waits for the result; an error reply is returned as a
 // stanza.Error.
 func iqSet(ctx context.Context, s *session, payload interface{}) error {
@@ -94,7 +85,7 @@ func iqDo(ctx context.Context, s *session, iq stanza.IQ, payload interface{}, v 
 	if id == "" {
 		id = randomID()
 	}
-	out := iqOut{ID: id, Type: string(iq.Type), Payload: payload}
+	out := iqStanza{ID: id, Type: string(iq.Type), Payload: payload}
 	if !iq.To.Equal(jid.JID{}) {
 		out.To = iq.To.String()
 	}
