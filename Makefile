@@ -64,9 +64,13 @@ unit: ## All tests with -race (no deps, no vet); starts PostgreSQL for the bridg
 	OFFRECORD_POSTGRES_URI="$${OFFRECORD_POSTGRES_URI:-$$(bash scripts/start-postgres.sh)}" \
 		$(GO) test -race -tags $(TAGS) -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-otr3-test: ## The otr3 fork's own test suite (third_party/otr3), plain and with -race.
+otr3-test: ## The otr3 fork's own test suite (third_party/otr3), plain and with -race, and our fuzz targets in it.
 	cd $(OTR3) && $(GO) test -count=1 ./...
 	cd $(OTR3) && $(GO) test -race -count=1 ./...
+	@for name in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $(OTR3)/offrecord_*_test.go | sed 's/^func //'); do \
+		echo "go test -run='^$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) (in $(OTR3))"; \
+		(cd $(OTR3) && $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) .) || exit 1; \
+	done
 
 fuzz-short: ## Run every FuzzXxx target of the root module for FUZZTIME (2000 inputs) each.
 	@targets=$$(grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . \

@@ -1,6 +1,6 @@
 package otr3
 
-import "encoding/base64"
+import "github.com/emmansun/base64"
 
 func b64encode(msg []byte) []byte {
 	b64 := make([]byte, base64.StdEncoding.EncodedLen(len(msg)))

@@ -1,8 +1,9 @@
 package otr3
 
 import (
-	"encoding/base64"
 	"math/big"
+
+	"github.com/emmansun/base64"
 )
 
 type dataMessageExtra struct {

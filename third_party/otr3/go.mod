@@ -7,6 +7,7 @@ toolchain go1.23.12
 require (
 	filippo.io/bigmod v0.1.0
 	github.com/awnumar/memcall v0.5.0
+	github.com/emmansun/base64 v0.7.0
 	golang.org/x/sys v0.35.0
 )
 

@@ -11,12 +11,13 @@ package otr3
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"encoding/base64"
 	"encoding/binary"
 	"math/big"
 	"math/bits"
 	"slices"
 	"sync"
+
+	"github.com/emmansun/base64"
 )
 
 // maxPooledBuffer is the largest buffer put back in the pool: a data
