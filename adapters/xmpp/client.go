@@ -65,6 +65,11 @@ type Client struct {
 	show, status string                         // our presence, restored after reconnect
 	upload       *uploadService                 // discovered XEP-0363 service, nil until needed
 
+	// firstDone is closed when the first connection attempt has ended, connected or not
+	// (firstconnect.go); firstOnce closes it.
+	firstDone chan struct{}
+	firstOnce sync.Once
+
 	histMu  sync.Mutex               // guards queries
 	queries map[string]*pendingQuery // archive queries waiting for their answer, by query id (history.go)
 }
@@ -118,6 +123,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 		ev:        newDispatcher(),
 		jitter:    rand.Float64,
 		closeCh:   make(chan struct{}),
+		firstDone: make(chan struct{}),
 		roster:    map[string]RosterItem{},
 		presences: map[string]map[string]Presence{},
 	}

@@ -80,8 +80,10 @@ func (c *Client) Connect(ctx context.Context) error {
 	return err
 }
 
-// connect establishes a session and makes it current.
+// connect establishes a session and makes it current. The first call ends the first attempt
+// (AwaitFirstConnect), whatever its outcome.
 func (c *Client) connect(ctx context.Context) error {
+	defer c.endFirstAttempt()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
 	defer cancel()
 	start := time.Now()
