@@ -89,9 +89,9 @@ func (c *Client) FetchMessages(ctx context.Context, p bridgev2.FetchMessagesPara
 	if err != nil {
 		return nil, err
 	}
-	xc := c.xmpp()
+	xc, up := c.awaitXMPP(ctx) // while down, the archive query fails
 	if xc == nil {
-		return nil, errNotConnected
+		return nil, up
 	}
 	log := zerolog.Ctx(ctx).With().Str("contact", contact.String()).Bool("forward", p.Forward).Logger()
 	q := xmppad.HistoryQuery{With: contact}

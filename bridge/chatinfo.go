@@ -162,6 +162,9 @@ func (c *Client) ResolveIdentifier(ctx context.Context, identifier string, creat
 	if contact.Equal(c.self) {
 		return nil, bridgev2.WrapRespErrManual(fmt.Errorf("you cannot start a chat with your own address"), "M_INVALID_PARAM", 400)
 	}
+	// After the wait the roster is known: the contact's name, and whether
+	// they are in it already.
+	xc, up := c.awaitXMPP(ctx)
 	ghost, err := c.conn.Bridge.GetGhostByID(ctx, makeUserID(contact))
 	if err != nil {
 		return nil, fmt.Errorf("getting the ghost: %w", err)
@@ -172,7 +175,10 @@ func (c *Client) ResolveIdentifier(ctx context.Context, identifier string, creat
 		UserInfo: c.userInfo(contact, c.rosterName(contact)),
 	}
 	if createChat {
-		if xc := c.xmpp(); xc != nil && !c.askedFor(contact) {
+		if xc != nil && !c.askedFor(contact) {
+			if up != nil {
+				return nil, fmt.Errorf("adding %s to your contacts: %s", contact, userMessage(up))
+			}
 			c.subs.mu.Lock()
 			c.subs.asked[contact.String()] = true
 			c.subs.mu.Unlock()
@@ -204,9 +210,9 @@ func (c *Client) inRoster(contact jid.JID) bool {
 
 // GetContactList lists the roster.
 func (c *Client) GetContactList(ctx context.Context) ([]*bridgev2.ResolveIdentifierResponse, error) {
-	xc := c.xmpp()
+	xc, up := c.awaitXMPP(ctx) // while down, the roster of the last session
 	if xc == nil {
-		return nil, errNotConnected
+		return nil, up
 	}
 	var out []*bridgev2.ResolveIdentifierResponse
 	for _, item := range xc.Roster() {

@@ -37,6 +37,10 @@ type Client struct {
 	sent  sentLog // recently sent plain messages, for bounces (bounce.go)
 	log   zerolog.Logger
 
+	// started is closed once Connect has run (connectwait.go); startOnce closes it.
+	started   chan struct{}
+	startOnce sync.Once
+
 	// mu guards xc, cancel, authFailed and markable.
 	mu         sync.Mutex
 	xc         *xmppad.Client
@@ -68,6 +72,7 @@ func newClient(c *Connector, login *bridgev2.UserLogin) (*Client, error) {
 		self:     self,
 		log:      login.Log.With().Str("component", "xmpp_client").Logger(),
 		markable: make(map[string]string),
+		started:  make(chan struct{}),
 	}
 	cl.inbox = &inbox{c: cl}
 	cl.subs = &subscriptions{pending: map[string]networkid.MessageID{}, asked: map[string]bool{}}
@@ -97,6 +102,7 @@ func (c *Connector) adapterConfig(account jid.JID, password string, log zerolog.
 
 // Connect starts the XMPP session in the background. Errors are reported as bridge states.
 func (c *Client) Connect(ctx context.Context) {
+	defer c.markStarted() // after c.xc is set: awaitXMPP then waits on the session
 	meta := c.login.Metadata.(*UserLoginMetadata)
 	password, err := openPassword(c.conn.passwordKey, string(c.login.ID), meta.SealedPassword)
 	if err != nil {

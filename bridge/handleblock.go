@@ -82,9 +82,9 @@ func (c *Client) HandleMatrixBlockUser(ctx context.Context, msg *bridgev2.Matrix
 	if err != nil {
 		return err
 	}
-	xc := c.xmpp()
+	xc, up := c.awaitXMPP(ctx) // while down, the block request fails with userMessage's sentence
 	if xc == nil {
-		return errNotConnected
+		return up
 	}
 	block := msg.Content.Block
 	c.blocks.expect(contact, block)

@@ -44,9 +44,10 @@ func (c *Client) HandleMatrixMessage(ctx context.Context, msg *bridgev2.MatrixMe
 	if err := blockedRefusal(msg.Portal); err != nil {
 		return nil, err
 	}
-	xc := c.xmpp()
+	// While down, OTR refuses the message and Send queues a plain one.
+	xc, up := c.awaitXMPP(ctx)
 	if xc == nil {
-		return nil, errNotConnected
+		return nil, up
 	}
 	if l := c.conn.otr; l != nil {
 		if handled, err := l.sendFromMatrix(ctx, c, msg, contact); handled {
@@ -114,9 +115,9 @@ func (c *Client) HandleMatrixEdit(ctx context.Context, msg *bridgev2.MatrixEdit)
 	if err != nil {
 		return err
 	}
-	xc := c.xmpp()
+	xc, up := c.awaitXMPP(ctx) // while down, Send queues the correction
 	if xc == nil {
-		return errNotConnected
+		return up
 	}
 	if l := c.conn.otr; l != nil && (l.active(c, contact) || l.cfg.Policy == otr.PolicyAlways) {
 		return bridgev2.WrapErrorInStatus(errors.New("edits are not sent while OTR is on")).WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()

@@ -99,9 +99,9 @@ func (c *Client) sendReactions(ctx context.Context, portal *bridgev2.Portal, tar
 	if c.aroundOTR(contact) {
 		return errNotAroundOTR("Reactions are")
 	}
-	xc := c.xmpp()
+	xc, up := c.awaitXMPP(ctx) // while down, Send queues the reactions
 	if xc == nil {
-		return errNotConnected
+		return up
 	}
 	if _, err := xc.Send(ctx, xmppad.Outgoing{To: contact, Reactions: &xmppad.Reactions{ID: stanzaID, Emoji: set}}); err != nil {
 		return bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()

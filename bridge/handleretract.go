@@ -49,9 +49,9 @@ func (c *Client) HandleMatrixMessageRemove(ctx context.Context, msg *bridgev2.Ma
 			"the retraction would travel in plaintext beside the encrypted messages; the message is removed here in Matrix only")).
 			WithIsCertain(true).WithSendNotice(true).WithErrorAsMessage()
 	}
-	xc := c.xmpp()
+	xc, up := c.awaitXMPP(ctx) // while down, Send queues the retraction
 	if xc == nil {
-		return errNotConnected
+		return up
 	}
 	if _, err := xc.Send(ctx, xmppad.Outgoing{To: contact, Retract: stanzaID}); err != nil {
 		return bridgev2.WrapErrorInStatus(errors.New(userMessage(err))).WithSendNotice(true).WithErrorAsMessage()

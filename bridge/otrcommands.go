@@ -248,8 +248,8 @@ func (l *otrLayer) precondition(ctx context.Context, c *Client, portal *bridgev2
 	if others != 1 {
 		return jid.JID{}, "OTR works only in a direct chat with exactly one other person; this room has " + plural(others) + "."
 	}
-	xc := c.xmpp()
-	if xc == nil || !xc.Connected() {
+	xc, up := c.awaitXMPP(ctx)
+	if up != nil {
 		return jid.JID{}, "You are not connected to XMPP right now."
 	}
 	full, ok := bestResource(xc, contact)

@@ -42,7 +42,7 @@ func (l *otrLayer) sendFromMatrix(ctx context.Context, c *Client, msg *bridgev2.
 			return false, nil
 		}
 	}
-	if xc := c.xmpp(); xc == nil || !xc.Connected() {
+	if _, up := c.awaitXMPP(ctx); up != nil {
 		// Never queued while the connection is down: after a reconnect the
 		// buddy may be offline for a while, its server would store some of
 		// the queued OTR messages and deliver later ones first, and OTR

@@ -162,7 +162,7 @@ func (c *Client) askedFor(contact jid.JID) bool {
 // contact's presence in return when we do not have it yet. It returns a
 // sentence for the user when something failed.
 func (c *Client) approveSubscription(ctx context.Context, contact jid.JID, approve bool) string {
-	xc := c.xmpp()
+	xc, _ := c.awaitXMPP(ctx) // while down, answering fails with userMessage's sentence
 	if xc == nil {
 		return "You are not connected to XMPP right now; the request is still waiting."
 	}
