@@ -33,6 +33,7 @@ func (c *Client) awaitXMPP(ctx context.Context) (xc *xmppad.Client, up error) {
 		case <-c.started:
 		default:
 			// bridgev2 has not called Connect yet (bridge start-up).
+			c.log.Debug().Msg("Waiting for the XMPP session to be started")
 			t := time.NewTimer(c.connectTimeout())
 			defer t.Stop()
 			select {

@@ -27,6 +27,7 @@ func (c *Client) AwaitFirstConnect(ctx context.Context) error {
 	select {
 	case <-c.firstDone:
 	default:
+		c.log.Debug().Msg("Waiting for the first connection attempt")
 		t := time.NewTimer(c.cfg.ConnectTimeout)
 		defer t.Stop()
 		select {
