@@ -49,6 +49,11 @@ type stack struct {
 	// connections (streammgmt_test.go); it starts only when a test needs it.
 	sm      *bridgetest.Bridge
 	smProxy *cutProxy
+	// connect is a bridge that reaches prosody through connectProxy, which
+	// can hold a login's first connection (connectwait_test.go); it starts
+	// only when a test needs it.
+	connect      *bridgetest.Bridge
+	connectProxy *cutProxy
 }
 
 var st *stack
@@ -108,6 +113,17 @@ func runWithStack(m *testing.M) (int, error) {
 	}
 	smOpts := with(false, lazy("offrecord-sm", "xmppsmbot", smGhostPrefix), map[string]any{"otr.enabled": false})
 	smOpts.XMPP = smXMPP
+	connectProxy, err := newCutProxy()
+	if err != nil {
+		return 0, err
+	}
+	defer connectProxy.close()
+	connectXMPP := map[string]any{"server": connectProxy.addr()}
+	for k, v := range common.XMPP {
+		connectXMPP[k] = v
+	}
+	connectOpts := with(false, lazy("offrecord-connect", "xmppconnectbot", connectGhostPrefix), map[string]any{"otr.enabled": false})
+	connectOpts.XMPP = connectXMPP
 	full, err := stacktest.Start(dir, stacktest.Options{
 		Prosody: prosodytest.Options{MAM: true},
 		Bridges: []stacktest.BridgeSpec{
@@ -127,6 +143,7 @@ func runWithStack(m *testing.M) (int, error) {
 			{Name: "bridge-strict", Lazy: true, Options: with(false, lazy("offrecord-strict", "xmppstrictbot", strictGhostPrefix),
 				map[string]any{"otr.enabled": true, "otr.encrypt_portals": false})},
 			{Name: "bridge-sm", Lazy: true, Options: smOpts},
+			{Name: "bridge-connect", Lazy: true, Options: connectOpts},
 		},
 	})
 	if err != nil {
@@ -134,9 +151,10 @@ func runWithStack(m *testing.M) (int, error) {
 	}
 	defer full.Close()
 	smProxy.setTarget(full.Prosody.Addr())
+	connectProxy.setTarget(full.Prosody.Addr())
 	st = &stack{dir: dir, full: full, prosody: full.Prosody, hs: full.HS, bridge: full.Bridge("bridge"),
 		e2ee: full.Bridge("bridge-e2ee"), noOTR: full.Bridge("bridge-nootr"), strict: full.Bridge("bridge-strict"),
-		sm: full.Bridge("bridge-sm"), smProxy: smProxy}
+		sm: full.Bridge("bridge-sm"), smProxy: smProxy, connect: full.Bridge("bridge-connect"), connectProxy: connectProxy}
 	st.bot = st.bridge.BotMXID(dendritetest.ServerName)
 	code := m.Run()
 	if code != 0 {
@@ -235,10 +253,11 @@ func (mu *matrixUser) waitState(t *testing.T, cursor int, state string) {
 
 // Ghost localpart prefixes of the bridges.
 const (
-	mainGhostPrefix   = "xmpp_"
-	e2eeGhostPrefix   = "xmppe2ee_"
-	noOTRGhostPrefix  = "xmppnootr_"
-	strictGhostPrefix = "xmppstrict_"
+	mainGhostPrefix    = "xmpp_"
+	e2eeGhostPrefix    = "xmppe2ee_"
+	noOTRGhostPrefix   = "xmppnootr_"
+	strictGhostPrefix  = "xmppstrict_"
+	connectGhostPrefix = "xmppconnect_"
 )
 
 // ghostOf is the Matrix ID of a contact's ghost.

@@ -26,9 +26,9 @@ import (
 // smGhostPrefix is the ghost localpart prefix of the stream management bridge.
 const smGhostPrefix = "xmppsm_"
 
-// cutProxy is a TCP proxy between the stream management bridge and prosody: it carries each
-// connection both ways until cut closes all of them at once (a network failure for both ends), and
-// keeps accepting new ones.
+// cutProxy is a TCP proxy between a bridge and prosody: it carries each connection both ways until
+// cut closes all of them at once (a network failure for both ends), and keeps accepting new ones.
+// It can also hold new connections (holdAfter, connectwait_test.go).
 type cutProxy struct {
 	ln net.Listener
 
@@ -41,6 +41,12 @@ type cutProxy struct {
 	stalled   bool
 	swallowed int
 	grew      chan struct{} // closed and replaced when swallowed grows
+	// hold, when not nil, keeps new connections beyond the next pass accepted but unconnected to
+	// prosody until release closes it; held counts them, heldGrew is closed and replaced when it grows.
+	hold     chan struct{}
+	pass     int
+	held     int
+	heldGrew chan struct{}
 }
 
 // newCutProxy listens on a free loopback port; setTarget must be called before the first connection.
@@ -49,7 +55,7 @@ func newCutProxy() (*cutProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &cutProxy{ln: ln, open: map[net.Conn]net.Conn{}, grew: make(chan struct{})}
+	p := &cutProxy{ln: ln, open: map[net.Conn]net.Conn{}, grew: make(chan struct{}), heldGrew: make(chan struct{})}
 	go p.serve()
 	return p, nil
 }
@@ -71,17 +77,27 @@ func (p *cutProxy) serve() {
 		p.mu.Lock()
 		target := p.target
 		p.accepted++
+		hold := p.holdLocked()
 		p.mu.Unlock()
-		s, err := net.Dial("tcp", target)
-		if err != nil {
-			_ = c.Close()
+		if hold != nil {
+			go func() { <-hold; p.forward(c, target) }()
 			continue
 		}
-		p.mu.Lock()
-		p.open[c] = s
-		p.mu.Unlock()
-		go p.carry(c, s)
+		p.forward(c, target)
 	}
+}
+
+// forward connects an accepted connection to target and carries it.
+func (p *cutProxy) forward(c net.Conn, target string) {
+	s, err := net.Dial("tcp", target)
+	if err != nil {
+		_ = c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.open[c] = s
+	p.mu.Unlock()
+	go p.carry(c, s)
 }
 
 // carry copies both ways until either side ends, then closes both.
