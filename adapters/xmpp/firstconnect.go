@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The first connection attempt: Run (or Connect) connects in the background, and the bridge tells
+// The first connection attempt: Run connects in the background, and the bridge tells
 // the user "logged in" before the session is up. Calls that need the connection wait for that one
 // attempt with AwaitFirstConnect instead of failing at once; later outages never wait.
 
