@@ -166,6 +166,11 @@ func (c *Client) approveSubscription(ctx context.Context, contact jid.JID, appro
 	if xc == nil {
 		return "You are not connected to XMPP right now; the request is still waiting."
 	}
+	// The request stays pending until the answer is sent, so that the
+	// user can answer again after a failure.
+	if err := xc.ApproveSubscription(ctx, contact, approve); err != nil {
+		return "Could not answer " + contact.String() + ": " + userMessage(err) + " The request is still waiting; answer it again later."
+	}
 	c.subs.mu.Lock()
 	row := c.subs.pending[contact.String()]
 	delete(c.subs.pending, contact.String())
@@ -177,9 +182,6 @@ func (c *Client) approveSubscription(ctx context.Context, contact jid.JID, appro
 		if err := c.conn.Bridge.DB.Message.DeleteAllParts(ctx, c.login.ID, row); err != nil {
 			c.log.Debug().Err(err).Msg("Could not delete the subscription request row")
 		}
-	}
-	if err := xc.ApproveSubscription(ctx, contact, approve); err != nil {
-		return "Could not answer " + contact.String() + ": " + userMessage(err)
 	}
 	if approve {
 		c.ensureSubscribed(ctx, contact)
