@@ -352,46 +352,54 @@ func BenchmarkOTROnOffXMPPToMatrix(b *testing.B) {
 			fg.libotr = append(fg.libotr, out.Sub(t0))
 		}
 
-		// Bursts: OTR off, then on.
-		prefix := tag + "-offburst-"
-		cursor := c.alice.Cursor()
-		var start, last time.Time
-		bcpu, _, err := burstCPU(bridgePID, o.pid, func() error {
-			start = time.Now()
-			for i := range n {
-				if _, err := c.bob.send(ctx, c.aliceJID, fmt.Sprintf("%s%d", prefix, i)); err != nil {
-					return err
+		// Bursts, OTR off and on; the order alternates between rounds so that
+		// neither mode pays for the other's garbage or warms its caches.
+		offBurst := func() {
+			prefix := tag + "-offburst-"
+			cursor := c.alice.Cursor()
+			var start, last time.Time
+			bcpu, _, err := burstCPU(bridgePID, o.pid, func() error {
+				start = time.Now()
+				for i := range n {
+					if _, err := c.bob.send(ctx, c.aliceJID, fmt.Sprintf("%s%d", prefix, i)); err != nil {
+						return err
+					}
 				}
+				var err error
+				last, err = waitMatrixCount(ctx, c.alice, cursor, c.portal, c.bobGhost, prefix, n)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			var err error
-			last, err = waitMatrixCount(ctx, c.alice, cursor, c.portal, c.bobGhost, prefix, n)
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+			fg.off.burst += last.Sub(start)
+			fg.off.bridgeCPU += bcpu
+			logBurst(b, "off", bcpu, n)
 		}
-		fg.off.burst += last.Sub(start)
-		fg.off.bridgeCPU += bcpu
-
-		prefix = tag + "-onburst-"
-		cursor = c.alice.Cursor()
-		bcpu, ocpu, err := burstCPU(bridgePID, o.pid, func() error {
-			start = time.Now()
-			for i := range n {
-				if err := o.buddy.Say(ctx, c.aliceJID, fmt.Sprintf("%s%d", prefix, i)); err != nil {
-					return err
+		onBurst := func() {
+			prefix := tag + "-onburst-"
+			cursor := c.alice.Cursor()
+			var start, last time.Time
+			bcpu, ocpu, err := burstCPU(bridgePID, o.pid, func() error {
+				start = time.Now()
+				for i := range n {
+					if err := o.buddy.Say(ctx, c.aliceJID, fmt.Sprintf("%s%d", prefix, i)); err != nil {
+						return err
+					}
 				}
+				var err error
+				last, err = waitMatrixCount(ctx, c.alice, cursor, o.portal, o.ghost, otrKeyPrefix+prefix, n)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			var err error
-			last, err = waitMatrixCount(ctx, c.alice, cursor, o.portal, o.ghost, otrKeyPrefix+prefix, n)
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+			fg.on.burst += last.Sub(start)
+			fg.on.bridgeCPU += bcpu
+			fg.on.libotrCPU += ocpu
+			logBurst(b, "on", bcpu, n)
 		}
-		fg.on.burst += last.Sub(start)
-		fg.on.bridgeCPU += bcpu
-		fg.on.libotrCPU += ocpu
+		inOrder(round, offBurst, onBurst)
 		cancel()
 	}
 	b.StopTimer()
@@ -439,43 +447,69 @@ func BenchmarkOTROnOffMatrixToXMPP(b *testing.B) {
 			fg.libotr = append(fg.libotr, at.Sub(wireAt))
 		}
 
-		prefix := tag + "-offburst-"
-		var start, last time.Time
-		bcpu, _, err := burstCPU(bridgePID, o.pid, func() error {
-			start = time.Now()
-			if err := sendMatrixBurst(ctx, c.alice, c.portal, prefix, n); err != nil {
+		// Bursts, OTR off and on, in alternating order (as above).
+		offBurst := func() {
+			prefix := tag + "-offburst-"
+			var start, last time.Time
+			bcpu, _, err := burstCPU(bridgePID, o.pid, func() error {
+				start = time.Now()
+				if err := sendMatrixBurst(ctx, c.alice, c.portal, prefix, n); err != nil {
+					return err
+				}
+				var err error
+				last, err = c.bob.waitCount(ctx, prefix, n)
 				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			var err error
-			last, err = c.bob.waitCount(ctx, prefix, n)
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+			fg.off.burst += last.Sub(start)
+			fg.off.bridgeCPU += bcpu
+			logBurst(b, "off", bcpu, n)
 		}
-		fg.off.burst += last.Sub(start)
-		fg.off.bridgeCPU += bcpu
-
-		prefix = tag + "-onburst-"
-		bcpu, ocpu, err := burstCPU(bridgePID, o.pid, func() error {
-			start = time.Now()
-			if err := sendMatrixBurst(ctx, c.alice, o.portal, prefix, n); err != nil {
+		onBurst := func() {
+			prefix := tag + "-onburst-"
+			var start, last time.Time
+			bcpu, ocpu, err := burstCPU(bridgePID, o.pid, func() error {
+				start = time.Now()
+				if err := sendMatrixBurst(ctx, c.alice, o.portal, prefix, n); err != nil {
+					return err
+				}
+				var err error
+				last, err = o.waitDecryptedCount(ctx, prefix, n)
 				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			var err error
-			last, err = o.waitDecryptedCount(ctx, prefix, n)
-			return err
-		})
-		if err != nil {
-			b.Fatal(err)
+			fg.on.burst += last.Sub(start)
+			fg.on.bridgeCPU += bcpu
+			fg.on.libotrCPU += ocpu
+			logBurst(b, "on", bcpu, n)
 		}
-		fg.on.burst += last.Sub(start)
-		fg.on.bridgeCPU += bcpu
-		fg.on.libotrCPU += ocpu
+		inOrder(round, offBurst, onBurst)
 		cancel()
 	}
 	b.StopTimer()
 	fg.report(b, n, dirM2X, f.bridge.LogPath(), c.bob.jid, o.jid)
+}
+
+// inOrder runs the off and on bursts of a round: off first in even rounds,
+// on first in odd ones.
+func inOrder(round int, off, on func()) {
+	if round%2 == 0 {
+		off()
+		on()
+		return
+	}
+	on()
+	off()
+}
+
+// logBurst logs one burst's bridge CPU per message, so that the rounds' spread
+// can be read beside the totals.
+func logBurst(b *testing.B, mode string, cpu time.Duration, n int) {
+	b.Logf("burst, OTR %s: bridge CPU %.3f ms/msg", mode, ms(cpu)/float64(n))
 }
 
 func (s *sample) add(start, end time.Time, id string) {
