@@ -355,49 +355,26 @@ func BenchmarkOTROnOffXMPPToMatrix(b *testing.B) {
 		// Bursts, OTR off and on; the order alternates between rounds so that
 		// neither mode pays for the other's garbage or warms its caches.
 		offBurst := func() {
-			prefix := tag + "-offburst-"
-			cursor := c.alice.Cursor()
-			var start, last time.Time
-			bcpu, _, err := burstCPU(bridgePID, o.pid, func() error {
-				start = time.Now()
+			prefix, cursor := tag+"-offburst-", c.alice.Cursor()
+			fg.measureBurst(b, false, bridgePID, o.pid, n, func() (time.Time, error) {
 				for i := range n {
 					if _, err := c.bob.send(ctx, c.aliceJID, fmt.Sprintf("%s%d", prefix, i)); err != nil {
-						return err
+						return time.Time{}, err
 					}
 				}
-				var err error
-				last, err = waitMatrixCount(ctx, c.alice, cursor, c.portal, c.bobGhost, prefix, n)
-				return err
+				return waitMatrixCount(ctx, c.alice, cursor, c.portal, c.bobGhost, prefix, n)
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			fg.off.burst += last.Sub(start)
-			fg.off.bridgeCPU += bcpu
-			logBurst(b, "off", bcpu, n)
 		}
 		onBurst := func() {
-			prefix := tag + "-onburst-"
-			cursor := c.alice.Cursor()
-			var start, last time.Time
-			bcpu, ocpu, err := burstCPU(bridgePID, o.pid, func() error {
-				start = time.Now()
+			prefix, cursor := tag+"-onburst-", c.alice.Cursor()
+			fg.measureBurst(b, true, bridgePID, o.pid, n, func() (time.Time, error) {
 				for i := range n {
 					if err := o.buddy.Say(ctx, c.aliceJID, fmt.Sprintf("%s%d", prefix, i)); err != nil {
-						return err
+						return time.Time{}, err
 					}
 				}
-				var err error
-				last, err = waitMatrixCount(ctx, c.alice, cursor, o.portal, o.ghost, otrKeyPrefix+prefix, n)
-				return err
+				return waitMatrixCount(ctx, c.alice, cursor, o.portal, o.ghost, otrKeyPrefix+prefix, n)
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			fg.on.burst += last.Sub(start)
-			fg.on.bridgeCPU += bcpu
-			fg.on.libotrCPU += ocpu
-			logBurst(b, "on", bcpu, n)
 		}
 		inOrder(round, offBurst, onBurst)
 		cancel()
@@ -450,42 +427,21 @@ func BenchmarkOTROnOffMatrixToXMPP(b *testing.B) {
 		// Bursts, OTR off and on, in alternating order (as above).
 		offBurst := func() {
 			prefix := tag + "-offburst-"
-			var start, last time.Time
-			bcpu, _, err := burstCPU(bridgePID, o.pid, func() error {
-				start = time.Now()
+			fg.measureBurst(b, false, bridgePID, o.pid, n, func() (time.Time, error) {
 				if err := sendMatrixBurst(ctx, c.alice, c.portal, prefix, n); err != nil {
-					return err
+					return time.Time{}, err
 				}
-				var err error
-				last, err = c.bob.waitCount(ctx, prefix, n)
-				return err
+				return c.bob.waitCount(ctx, prefix, n)
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			fg.off.burst += last.Sub(start)
-			fg.off.bridgeCPU += bcpu
-			logBurst(b, "off", bcpu, n)
 		}
 		onBurst := func() {
 			prefix := tag + "-onburst-"
-			var start, last time.Time
-			bcpu, ocpu, err := burstCPU(bridgePID, o.pid, func() error {
-				start = time.Now()
+			fg.measureBurst(b, true, bridgePID, o.pid, n, func() (time.Time, error) {
 				if err := sendMatrixBurst(ctx, c.alice, o.portal, prefix, n); err != nil {
-					return err
+					return time.Time{}, err
 				}
-				var err error
-				last, err = o.waitDecryptedCount(ctx, prefix, n)
-				return err
+				return o.waitDecryptedCount(ctx, prefix, n)
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			fg.on.burst += last.Sub(start)
-			fg.on.bridgeCPU += bcpu
-			fg.on.libotrCPU += ocpu
-			logBurst(b, "on", bcpu, n)
 		}
 		inOrder(round, offBurst, onBurst)
 		cancel()
@@ -506,10 +462,31 @@ func inOrder(round int, off, on func()) {
 	off()
 }
 
-// logBurst logs one burst's bridge CPU per message, so that the rounds' spread
-// can be read beside the totals.
-func logBurst(b *testing.B, mode string, cpu time.Duration, n int) {
-	b.Logf("burst, OTR %s: bridge CPU %.3f ms/msg", mode, ms(cpu)/float64(n))
+// measureBurst runs one burst of n messages with OTR on or off (burst sends
+// them and returns when the last one arrived) and adds its duration and the
+// CPU used meanwhile to that mode's sample. Each burst's bridge CPU is also
+// logged, so the rounds' spread can be read beside the totals.
+func (fg *onOff) measureBurst(b *testing.B, on bool, bridgePID, otrPID, n int, burst func() (last time.Time, err error)) {
+	s, mode := &fg.off, "off"
+	if on {
+		s, mode = &fg.on, "on"
+	}
+	var start, last time.Time
+	bcpu, ocpu, err := burstCPU(bridgePID, otrPID, func() error {
+		start = time.Now()
+		var err error
+		last, err = burst()
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.burst += last.Sub(start)
+	s.bridgeCPU += bcpu
+	if on {
+		s.libotrCPU += ocpu
+	}
+	b.Logf("burst, OTR %s: bridge CPU %.3f ms/msg", mode, ms(bcpu)/float64(n))
 }
 
 func (s *sample) add(start, end time.Time, id string) {
