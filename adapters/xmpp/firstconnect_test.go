@@ -51,6 +51,17 @@ func blocked(t *testing.T, ch <-chan error) {
 	}
 }
 
+// downAtOnce fails the test unless AwaitFirstConnect answers ErrNotConnected without waiting; when
+// names the case.
+func downAtOnce(t *testing.T, c *Client, when string) {
+	t.Helper()
+	start := time.Now()
+	wantErr(t, c.AwaitFirstConnect(t.Context()), ErrNotConnected)
+	if d := time.Since(start); d != 0 {
+		t.Fatalf("waited %v %s", d, when)
+	}
+}
+
 func TestAwaitFirstConnectWaitsForTheAttempt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, _, _, gate := gatedClient(t)
@@ -77,11 +88,7 @@ func TestAwaitFirstConnectFailedAttempt(t *testing.T) {
 		wantErr(t, <-res, ErrNotConnected)
 		// Run retries; while its next dial waits, later calls answer at once.
 		rec.awaitState(t, StateReconnecting)
-		start := time.Now()
-		wantErr(t, c.AwaitFirstConnect(t.Context()), ErrNotConnected)
-		if d := time.Since(start); d != 0 {
-			t.Fatalf("waited %v after the first attempt had failed", d)
-		}
+		downAtOnce(t, c, "after the first attempt had failed")
 	})
 }
 
@@ -120,11 +127,7 @@ func TestAwaitFirstConnectNotAfterOutage(t *testing.T) {
 		}
 		_ = f.conn.Close() // the server goes away; Run's next dial waits on the gate
 		rec.awaitState(t, StateReconnecting)
-		start := time.Now()
-		wantErr(t, c.AwaitFirstConnect(t.Context()), ErrNotConnected)
-		if d := time.Since(start); d != 0 {
-			t.Fatalf("waited %v during an outage after a connection", d)
-		}
+		downAtOnce(t, c, "during an outage after a connection")
 	})
 }
 
