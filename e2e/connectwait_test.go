@@ -134,7 +134,7 @@ func waitWaiting(t *testing.T, mu *matrixUser, cursor int, logAt int64) {
 func (p *cutProxy) holdAfter(pass int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.hold, p.pass, p.held = make(chan struct{}), pass, 0
+	p.hold, p.pass, p.held.n = make(chan struct{}), pass, 0
 }
 
 // release connects the held connections and ends the hold.
@@ -157,25 +157,14 @@ func (p *cutProxy) holdLocked() chan struct{} {
 		p.pass--
 		return nil
 	}
-	p.held++
-	close(p.heldGrew)
-	p.heldGrew = make(chan struct{})
+	p.held.add(1)
 	return p.hold
 }
 
 // waitHeld waits until at least n connections are held.
 func (p *cutProxy) waitHeld(ctx context.Context, n int) error {
-	for {
-		p.mu.Lock()
-		got, grew := p.held, p.heldGrew
-		p.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-grew:
-		case <-ctx.Done():
-			return fmt.Errorf("%d connections held, want %d: %w", got, n, ctx.Err())
-		}
+	if got, err := p.waitAtLeast(ctx, &p.held, n); err != nil {
+		return fmt.Errorf("%d connections held, want %d: %w", got, n, err)
 	}
+	return nil
 }

@@ -39,14 +39,44 @@ type cutProxy struct {
 	// stalled makes every connection a black hole both ways (bytes are read and dropped), as a
 	// network that stopped carrying anything; swallowed counts the bridge's bytes dropped so.
 	stalled   bool
-	swallowed int
-	grew      chan struct{} // closed and replaced when swallowed grows
+	swallowed watched
 	// hold, when not nil, keeps new connections beyond the next pass accepted but unconnected to
-	// prosody until release closes it; held counts them, heldGrew is closed and replaced when it grows.
-	hold     chan struct{}
-	pass     int
-	held     int
-	heldGrew chan struct{}
+	// prosody until release closes it; held counts them.
+	hold chan struct{}
+	pass int
+	held watched
+}
+
+// watched is a count that can be waited on (cutProxy.waitAtLeast); cutProxy.mu guards it.
+type watched struct {
+	n    int
+	grew chan struct{} // closed and replaced when n grows
+}
+
+func newWatched() watched { return watched{grew: make(chan struct{})} }
+
+// add grows the count by k and wakes its waiters.
+func (w *watched) add(k int) {
+	w.n += k
+	close(w.grew)
+	w.grew = make(chan struct{})
+}
+
+// waitAtLeast waits until w reaches n; when ctx ends first it returns the count reached and ctx's error.
+func (p *cutProxy) waitAtLeast(ctx context.Context, w *watched, n int) (int, error) {
+	for {
+		p.mu.Lock()
+		got, grew := w.n, w.grew
+		p.mu.Unlock()
+		if got >= n {
+			return got, nil
+		}
+		select {
+		case <-grew:
+		case <-ctx.Done():
+			return got, ctx.Err()
+		}
+	}
 }
 
 // newCutProxy listens on a free loopback port; setTarget must be called before the first connection.
@@ -55,7 +85,7 @@ func newCutProxy() (*cutProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &cutProxy{ln: ln, open: map[net.Conn]net.Conn{}, grew: make(chan struct{}), heldGrew: make(chan struct{})}
+	p := &cutProxy{ln: ln, open: map[net.Conn]net.Conn{}, swallowed: newWatched(), held: newWatched()}
 	go p.serve()
 	return p, nil
 }
@@ -123,9 +153,7 @@ func (p *cutProxy) pipe(dst, src net.Conn, fromBridge bool) {
 			p.mu.Lock()
 			stalled := p.stalled
 			if stalled && fromBridge {
-				p.swallowed += n
-				close(p.grew)
-				p.grew = make(chan struct{})
+				p.swallowed.add(n)
 			}
 			p.mu.Unlock()
 			if !stalled {
@@ -143,25 +171,16 @@ func (p *cutProxy) pipe(dst, src net.Conn, fromBridge bool) {
 // stall makes the proxy drop everything both ways, on open and new connections, until unstall.
 func (p *cutProxy) stall(on bool) {
 	p.mu.Lock()
-	p.stalled, p.swallowed = on, 0
+	p.stalled, p.swallowed.n = on, 0
 	p.mu.Unlock()
 }
 
 // waitSwallowed waits until the bridge has written at least n bytes into the stall.
 func (p *cutProxy) waitSwallowed(ctx context.Context, n int) error {
-	for {
-		p.mu.Lock()
-		got, grew := p.swallowed, p.grew
-		p.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-grew:
-		case <-ctx.Done():
-			return fmt.Errorf("the bridge wrote %d bytes into the stall, want %d: %w", got, n, ctx.Err())
-		}
+	if got, err := p.waitAtLeast(ctx, &p.swallowed, n); err != nil {
+		return fmt.Errorf("the bridge wrote %d bytes into the stall, want %d: %w", got, n, err)
 	}
+	return nil
 }
 
 // cut closes every open connection, both sides.
